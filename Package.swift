@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+
+import PackageDescription
+
+/// One settings list, applied to every target below.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tmws-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TMWSStorage", targets: ["TMWSStorage"]),
+        .library(name: "TMWSRBAC", targets: ["TMWSRBAC"]),
+        .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .target(
+            name: "TMWSStorage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Storage"
+        ),
+        .target(
+            name: "TMWSRBAC",
+            dependencies: [
+                "TMWSStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/RBAC"
+        ),
+        .target(
+            name: "TMWSTestSupport",
+            dependencies: ["TMWSStorage"],
+            path: "Sources/TestSupport"
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "TMWSStorage",
+                "TMWSTestSupport",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "RBACTests",
+            dependencies: ["TMWSRBAC", "TMWSStorage", "TMWSTestSupport"]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

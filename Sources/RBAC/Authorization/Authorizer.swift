@@ -1,0 +1,96 @@
+import Foundation
+import TMWSStorage
+
+/// Checks permissions against storage, auditing every decision.
+///
+/// Each check reads the calling agent from storage (V-RBAC-1: a role change or a suspension takes
+/// effect on the next check; nothing the caller claims is trusted), applies ``Policy``, and appends
+/// exactly one `security_audit_logs` row with `event_type = 'permission_check'` and details
+/// `{"operation", "role", "result", "reason"}` (V-RBAC-2) — the read, the decision and the row in
+/// one atomic storage step. It fails secure (V-RBAC-4): when storage fails the check is denied,
+/// an error is thrown, and a DENY row is still attempted.
+///
+/// ```swift
+/// let authorizer = Authorizer(store: store)
+/// let agent = try await authorizer.require(.licenseRead, for: principal,
+///                                          on: Resource(ownerID: license.ownerID, namespace: license.namespace))
+/// ```
+public struct Authorizer: Sendable {
+    /// The audit event type of a permission check.
+    public static let eventType = "permission_check"
+
+    public let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// The outcome of a check: the decision and the agent as read in the same step.
+    public struct Check: Sendable {
+        public let decision: AccessDecision
+        /// The caller's agent record, or `nil` when it does not exist.
+        public let agent: Agent?
+    }
+
+    /// Checks an operation given as text; unknown operations are denied.
+    /// - Throws: ``AccessError`` `unavailable` when storage fails (the check is then denied).
+    public func check(_ operation: String, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Check {
+        try await run(operation: operation, principal: principal) { subject in
+            Policy.decide(subject: subject, operation: operation, resource: resource)
+        }
+    }
+
+    /// Checks a known permission.
+    /// - Throws: ``AccessError`` `unavailable` when storage fails (the check is then denied).
+    public func check(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Check {
+        try await run(operation: permission.rawValue, principal: principal) { subject in
+            Policy.decide(subject: subject, permission: permission, resource: resource)
+        }
+    }
+
+    /// Checks a permission and returns the caller's agent when allowed.
+    /// - Throws: ``AccessError`` `permissionDenied` (with the reason) when denied, `unavailable` when storage fails.
+    @discardableResult
+    public func require(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Agent {
+        let result = try await check(permission, for: principal, on: resource)
+        guard result.decision.isAllowed, let agent = result.agent else {
+            throw AccessError(
+                .permissionDenied, reason: result.decision.reason,
+                "\(permission.rawValue) denied: \(result.decision.reason.rawValue)")
+        }
+        return agent
+    }
+
+    private func run(
+        operation: String, principal: Principal, decide: @escaping @Sendable (Subject?) -> AccessDecision
+    ) async throws(AccessError) -> Check {
+        let agentID = principal.agentID
+        do {
+            return try await store.checkAgent(id: agentID) { agent, _ in
+                let subject = agent.map {
+                    Subject(id: $0.id, role: $0.role, namespace: $0.namespace, status: $0.status.rawValue)
+                }
+                let decision = decide(subject)
+                let event = Self.auditEvent(operation: operation, agentID: agentID, role: agent?.role, decision: decision)
+                return (Check(decision: decision, agent: agent), event)
+            }
+        } catch {
+            // Fail secure: deny, try to leave the DENY row, and surface the failure.
+            let denial = Self.auditEvent(
+                operation: operation, agentID: agentID, role: nil, decision: .deny(.storageUnavailable))
+            _ = try? await store.appendAuditEvent(denial)
+            throw AccessError(
+                .unavailable, reason: .storageUnavailable, "storage failed during the permission check; denied",
+                underlying: error)
+        }
+    }
+
+    static func auditEvent(operation: String, agentID: UUID, role: String?, decision: AccessDecision) -> NewAuditEvent {
+        NewAuditEvent(
+            eventType: eventType, severity: decision.isAllowed ? .info : .warning, userID: agentID,
+            details: [
+                "operation": String(operation.prefix(128)), "role": role ?? "", "result": decision.result,
+                "reason": decision.reason.rawValue,
+            ])
+    }
+}

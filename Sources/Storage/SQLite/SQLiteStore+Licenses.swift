@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func insertLicense(_ new: NewLicense, audit: NewAuditEvent?) async throws -> License {
+        try await write { db, now in
+            let license = License(
+                id: new.id, ownerID: new.ownerID, namespace: new.namespace, tier: new.tier, keyHash: new.keyHash,
+                issuedAt: Timestamp.truncated(new.issuedAt), expiresAt: new.expiresAt.map(Timestamp.truncated),
+                createdAt: now, metadata: new.metadata)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO license_keys (\(Row.licenseColumns))
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL, ?, NULL, 0, ?)
+                    """
+            ).execute(arguments: [
+                license.id.lowercased, license.ownerID.lowercased, license.namespace, license.tier, license.keyHash,
+                license.issuedAt.sqlText, license.expiresAt?.sqlText, now.sqlText, JSONText.encode(license.metadata),
+            ])
+            if let audit { try Self.insertAudit(db, audit, at: now) }
+            return license
+        }
+    }
+
+    public func license(id: UUID) async throws -> License? {
+        try await read { db in try Self.fetchLicense(db, id: id) }
+    }
+
+    static func fetchLicense(_ db: Database, id: UUID) throws -> License? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?"), arguments: [id.lowercased]
+        )?.license()
+    }
+
+    public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
+        let page = try page.validated()
+        let cursor = try PageCursor.decode(page.cursor, kind: .license)
+        let now = Timestamp.truncated(clock()).sqlText
+        var query = SQLQuery("SELECT \(Row.licenseColumns) FROM license_keys")
+        query.where("agent_id = ?", filter.ownerID?.lowercased)
+        query.where("namespace = ?", filter.namespace)
+        query.where("tier = ?", filter.tier)
+        switch filter.status {
+        case .revoked?: query.where("(revoked_at IS NOT NULL OR is_active = 0)")
+        case .expired?: query.where("revoked_at IS NULL AND is_active = 1 AND expires_at <= ?", now)
+        case .active?: query.where("revoked_at IS NULL AND is_active = 1 AND (expires_at IS NULL OR expires_at > ?)", now)
+        case nil: break
+        }
+        if let cursor {
+            query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.key.lowercased())
+        }
+        query.suffix("ORDER BY created_at DESC, id DESC LIMIT ?", page.limit + 1)
+        let licenses = try await read { [query] db in
+            try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.license() }
+        }
+        return MemoryStore.page(licenses, limit: page.limit) {
+            PageCursor(kind: .license, millis: $0.createdAt.ms, key: $0.id.lowercased)
+        }
+    }
+
+    public func countLicenses(createdSince since: Date, until: Date?) async throws -> Int {
+        var query = SQLQuery("SELECT COUNT(*) FROM license_keys")
+        query.where("created_at >= ?", since.sqlText)
+        query.where("created_at < ?", until?.sqlText)
+        return try await read { [query] db in try Int.fetchOne(db, sql: query.sql, arguments: query.arguments) ?? 0 }
+    }
+
+    public func revokeLicense(
+        id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
+    ) async throws -> Revocation {
+        try await write { db, now in
+            guard var license = try Self.fetchLicense(db, id: id) else {
+                throw StorageError(.notFound, "no license with this id")
+            }
+            let revocation: Revocation
+            if let revokedAt = license.revokedAt {
+                revocation = Revocation(license: license, alreadyRevoked: true, revokedAt: revokedAt, reason: license.revokedReason)
+            } else {
+                try db.execute(
+                    sql: "UPDATE license_keys SET is_active = 0, revoked_at = ?, revoked_reason = ?, revoked_by = ? WHERE id = ?",
+                    arguments: [now.sqlText, reason, revokedBy?.lowercased, id.lowercased])
+                license.isActive = false
+                license.revokedAt = now
+                license.revokedReason = reason
+                license.revokedBy = revokedBy
+                revocation = Revocation(license: license, alreadyRevoked: false, revokedAt: now, reason: reason)
+            }
+            if let event = audit?(revocation) { try Self.insertAudit(db, event, at: now) }
+            return revocation
+        }
+    }
+
+    public func recordValidation(
+        licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> RecordedValidation {
+        try await write { db, now in
+            var license = try licenseID.flatMap { try Self.fetchLicense(db, id: $0) }
+            var decision = decide(license, now)
+            if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
+            if decision.valid, var updated = license {
+                try db.cachedStatement(
+                    sql: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?"
+                ).execute(arguments: [now.sqlText, updated.id.lowercased])
+                updated.validationCount += 1
+                updated.lastValidatedAt = now
+                license = updated
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                license?.id.lowercased, agentID.lowercased, now.sqlText, decision.valid, featureAccessed, decision.failureReason,
+            ])
+            let usage = UsageRecord(
+                id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
+                featureAccessed: featureAccessed, failureReason: decision.failureReason)
+            return RecordedValidation(license: license, decision: decision, usage: usage)
+        }
+    }
+
+    public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
+        let page = try page.validated()
+        let cursor = try PageCursor.decode(page.cursor, kind: .usage)
+        var query = SQLQuery("SELECT \(Row.usageColumns) FROM license_usage_history")
+        query.where("license_id = ?", licenseID.lowercased)
+        if let cursor {
+            query.where("(validated_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.rowID)
+        }
+        query.suffix("ORDER BY validated_at DESC, id DESC LIMIT ?", page.limit + 1)
+        let rows = try await read { [query] db in
+            try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map { try $0.usage() }
+        }
+        return MemoryStore.page(rows, limit: page.limit) {
+            PageCursor(kind: .usage, millis: $0.validatedAt.ms, key: String($0.id))
+        }
+    }
+
+    public func usageCounts(since: Date, until: Date?) async throws -> UsageCounts {
+        var query = SQLQuery("SELECT COUNT(*), COALESCE(SUM(valid = 0), 0) FROM license_usage_history")
+        query.where("validated_at >= ?", since.sqlText)
+        query.where("validated_at < ?", until?.sqlText)
+        return try await read { [query] db in
+            let row = try Row.fetchOne(db, sql: query.sql, arguments: query.arguments)
+            return UsageCounts(total: row?[0] ?? 0, failed: row?[1] ?? 0)
+        }
+    }
+}

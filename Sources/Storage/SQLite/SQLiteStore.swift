@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+
+/// A ``Store`` on SQLite, through GRDB: a `DatabasePool` in WAL mode for files, or a private
+/// in-memory SQLite database.
+///
+/// Connections have foreign keys on and a busy timeout, so concurrent writers (another process
+/// such as `tmwsctl`, or the server itself) wait instead of failing. Every write operation runs in
+/// one `BEGIN IMMEDIATE` transaction on GRDB's writer queue, never on the cooperative thread pool.
+///
+/// Opening a store does not migrate it: call ``upgrade(to:)`` (or use ``open(path:configuration:migrate:)``)
+/// and check ``currentRevision()``. Operations on a database that is not at the head revision
+/// fail with `schemaMismatch`.
+///
+/// ```swift
+/// let store = try await SQLiteStore.open(path: "/var/lib/tmws/tmws.db", migrate: true)
+/// let agent = try await store.agent(named: "admin")
+/// ```
+public final class SQLiteStore: Store {
+    /// How hard SQLite works to keep committed transactions across crashes.
+    public enum Durability: Sendable, Hashable {
+        /// `PRAGMA synchronous = NORMAL` (the default). In WAL mode a committed transaction
+        /// survives a crash of the process (`kill -9`); a power loss or OS crash may roll back the
+        /// last few commits, but never corrupts the database.
+        case normal
+        /// `PRAGMA synchronous = FULL`: every commit is synced to disk before it returns, so it
+        /// also survives a power loss. Each commit costs a disk flush.
+        case full
+    }
+
+    /// Settings for opening a SQLite store.
+    public struct Configuration: Sendable, Hashable {
+        /// The durability of commits. Default: ``Durability/normal``.
+        public var durability: Durability = .normal
+        /// How long a writer waits for another connection's lock before failing with `unavailable`.
+        public var busyTimeout: Duration = .seconds(5)
+        /// The most concurrent read connections of a file database.
+        public var maximumReaderCount: Int = 4
+
+        public init(durability: Durability = .normal, busyTimeout: Duration = .seconds(5), maximumReaderCount: Int = 4) {
+            self.durability = durability
+            self.busyTimeout = busyTimeout
+            self.maximumReaderCount = maximumReaderCount
+        }
+    }
+
+    let writer: any DatabaseWriter
+    let clock: @Sendable () -> Date
+    /// The database file, or `nil` for an in-memory database.
+    public let path: String?
+
+    /// Opens (creating if needed) a SQLite database file in WAL mode. A new file and a new parent
+    /// directory are created with owner-only permissions (0600 and 0700).
+    /// - Throws: `unavailable` when the file cannot be created or opened; `corrupt` when it is not a database.
+    public init(
+        path: String, configuration: Configuration = Configuration(), clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        try Self.prepareFile(at: path)
+        do {
+            self.writer = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
+        } catch {
+            throw Self.map(error)
+        }
+        self.path = path
+        self.clock = clock
+    }
+
+    /// Creates a store on a private in-memory SQLite database (lost when the store is released).
+    /// The schema is created at the head revision.
+    public init(inMemoryWith configuration: Configuration = Configuration(), clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        do {
+            let queue = try DatabaseQueue(configuration: Self.grdbConfiguration(configuration))
+            _ = try queue.write { db in try SQLiteSchema.upgrade(db, to: SQLiteSchema.head) }
+            self.writer = queue
+        } catch {
+            throw Self.map(error)
+        }
+        self.path = nil
+        self.clock = clock
+    }
+
+    /// Opens a database file and, when `migrate` is true, upgrades it to the head revision;
+    /// when `migrate` is false, a database that is not at head is refused with `schemaMismatch`.
+    public static func open(
+        path: String, configuration: Configuration = Configuration(), migrate: Bool,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path, configuration: configuration, clock: clock)
+        if migrate {
+            try await store.upgrade()
+        } else {
+            let revision = try await store.currentRevision()
+            guard revision == SQLiteSchema.head else {
+                throw StorageError(
+                    .schemaMismatch,
+                    "the database is at revision \(revision ?? "none (empty)"), not at head \(SQLiteSchema.head); run `tmwsctl migrate up`")
+            }
+        }
+        return store
+    }
+
+    public func ping() async throws {
+        try await read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Plumbing
+
+    static func grdbConfiguration(_ configuration: Configuration) -> GRDB.Configuration {
+        var config = GRDB.Configuration()
+        config.foreignKeysEnabled = true
+        let timeout = configuration.busyTimeout.components
+        config.busyMode = .timeout(Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18)
+        config.maximumReaderCount = max(1, configuration.maximumReaderCount)
+        let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        return config
+    }
+
+    /// Creates the parent directory (0700) and the file (0600) when they do not exist yet.
+    static func prepareFile(at path: String) throws(StorageError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StorageError(.unavailable, "cannot create the database directory \(directory)", underlying: error)
+            }
+        }
+        let fd = Foundation.open(path, O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else {
+            throw StorageError(.unavailable, "cannot open or create the database file \(path) (errno \(errno))")
+        }
+        close(fd)
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, with the time read after the lock is held.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws(StorageError) -> T {
+        let clock = self.clock
+        do {
+            return try await writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db, Timestamp.truncated(clock()))
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Runs `body` on a read connection (a consistent snapshot).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StorageError) -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Maps any error to a ``StorageError`` with the code every backend uses.
+    static func map(_ error: any Error) -> StorageError {
+        if let error = error as? StorageError { return error }
+        if error is CancellationError { return StorageError(.unavailable, "the operation was cancelled", underlying: error) }
+        guard let error = error as? DatabaseError else {
+            return StorageError(.internalError, "unexpected error from SQLite", underlying: error)
+        }
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return StorageError(.notFound, "a row this operation refers to does not exist", underlying: error)
+        default: break
+        }
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT:
+            return StorageError(.conflict, "a unique value is already taken", underlying: error)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StorageError(.unavailable, "the database is busy (locked by another connection)", underlying: error)
+        case .SQLITE_FULL:
+            return StorageError(.unavailable, "the disk is full", underlying: error)
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_NOMEM, .SQLITE_MISUSE:
+            return StorageError(.unavailable, "the database cannot be used now (\(error.resultCode))", underlying: error)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StorageError(.corrupt, "the database file is damaged or not a database", underlying: error)
+        case .SQLITE_ERROR where (error.message ?? "").contains("no such"):
+            return StorageError(
+                .schemaMismatch, "the database schema is not at the expected revision; run `tmwsctl migrate up`",
+                underlying: error)
+        default:
+            return StorageError(.internalError, "SQLite failed (\(error.resultCode))", underlying: error)
+        }
+    }
+}

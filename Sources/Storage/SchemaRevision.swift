@@ -1,0 +1,76 @@
+/// A revision of the TMWS schema, as recorded in `alembic_version.version_num`.
+///
+/// The ids are those of the Python TMWS v2.3.0 Alembic history, so a database keeps one
+/// revision history whichever implementation migrated it.
+public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
+    /// The revision id, e.g. `571948cc671b`.
+    public let id: String
+    /// The revision this one upgrades from; `nil` for the first.
+    public let downRevision: String?
+    /// What the revision does.
+    public let message: String
+
+    /// Every revision, oldest first.
+    public static let all: [SchemaRevision] = [
+        SchemaRevision(id: "e674ec434eeb", downRevision: nil, message: "base: agents, agent_api_keys, security_audit_logs"),
+        SchemaRevision(id: "096325207c82", downRevision: "e674ec434eeb", message: "add_license_key_system"),
+        SchemaRevision(id: "571948cc671b", downRevision: "096325207c82", message: "Add Agent.role field for RBAC"),
+    ]
+
+    /// The newest revision, which this code needs.
+    public static let head = all.last!.id
+
+    /// The revision with this id, if it is one of ours.
+    public static func named(_ id: String) -> SchemaRevision? { all.first { $0.id == id } }
+
+    /// The position of a revision in history: 0 for none (an empty database), 1 for the first, …
+    static func position(of id: String?) throws(StorageError) -> Int {
+        guard let id else { return 0 }
+        guard let index = all.firstIndex(where: { $0.id == id }) else {
+            throw StorageError(.schemaMismatch, "unknown schema revision '\(id)'; this database was migrated by newer code")
+        }
+        return index + 1
+    }
+
+    public var description: String { "\(id) (\(message))" }
+}
+
+/// A store whose schema can be inspected and migrated up and down.
+///
+/// Every step runs in its own transaction and updates `alembic_version` in it. Downgrading a step
+/// removes exactly what that step added and keeps every other table, column and row.
+public protocol SchemaMigrating: Sendable {
+    /// The revision the database is at, or `nil` for an empty database.
+    /// - Throws: `schemaMismatch` for a revision id this code does not know.
+    func currentRevision() async throws -> String?
+
+    /// Upgrades step by step to `revision` (default: head). Does nothing when already there.
+    /// - Returns: the revisions applied, in order.
+    /// - Throws: `invalidArgument` when `revision` is unknown or older than the current one.
+    @discardableResult
+    func upgrade(to revision: String) async throws -> [SchemaRevision]
+
+    /// Downgrades step by step to `revision`; `nil` means to an empty database (below the first).
+    /// - Returns: the revisions undone, in order.
+    /// - Throws: `invalidArgument` when `revision` is unknown or newer than the current one.
+    @discardableResult
+    func downgrade(to revision: String?) async throws -> [SchemaRevision]
+}
+
+extension SchemaMigrating {
+    /// Upgrades to the head revision.
+    @discardableResult
+    public func upgrade() async throws -> [SchemaRevision] { try await upgrade(to: SchemaRevision.head) }
+
+    /// Downgrades a number of steps (at least 1).
+    @discardableResult
+    public func downgrade(steps: Int) async throws -> [SchemaRevision] {
+        guard steps >= 1 else { throw StorageError(.invalidArgument, "steps must be at least 1") }
+        let position = try SchemaRevision.position(of: try await currentRevision())
+        guard steps <= position else {
+            throw StorageError(.invalidArgument, "cannot go down \(steps) steps from revision position \(position)")
+        }
+        let target = position - steps
+        return try await downgrade(to: target == 0 ? nil : SchemaRevision.all[target - 1].id)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// The persistence boundary of TMWS: a small set of domain-level operations.
+///
+/// Every operation is atomic in every backend — one transaction in SQLite, one critical section in
+/// memory. Where an operation must read, decide and write as one step (a permission check and its
+/// audit row, a validation and its usage row, a revocation), it takes the pure decision as a
+/// synchronous closure and applies it inside that step, so that no other write can come between
+/// what the decision saw and what is written.
+///
+/// Timestamps are taken from the store's clock inside the atomic step and kept with millisecond
+/// precision. All operations throw ``StorageError``; a backend never lets another error type escape.
+///
+/// Backends: ``SQLiteStore`` (files, WAL; or an in-memory SQLite database) and ``MemoryStore``.
+public protocol Store: Sendable {
+    // MARK: Agents
+
+    /// Creates an agent.
+    /// - Throws: `conflict` when the id or the name is taken; `invalidArgument` for an empty name or namespace.
+    func createAgent(_ agent: NewAgent) async throws -> Agent
+
+    /// The agent with this UUID, or `nil`.
+    func agent(id: UUID) async throws -> Agent?
+
+    /// The agent with this unique name (`agents.agent_id`), or `nil`.
+    func agent(named name: String) async throws -> Agent?
+
+    /// Agents matching a filter, ordered by name, with keyset pagination.
+    /// - Throws: `invalidArgument` for a bad limit or cursor.
+    func agents(matching filter: AgentFilter, page: PageRequest) async throws -> Page<Agent>
+
+    /// Changes an agent's role, tier, status or display name and, in the same atomic step, appends
+    /// the audit event `audit` returns for the (old, new) pair, if any.
+    /// - Returns: the agent after the change.
+    /// - Throws: `notFound` when there is no such agent.
+    func updateAgent(
+        id: UUID, _ change: AgentChange, audit: (@Sendable (_ old: Agent, _ new: Agent) -> NewAuditEvent?)?
+    ) async throws -> Agent
+
+    // MARK: API keys
+
+    /// Stores a new API key for an agent (its hash and display prefix only).
+    /// - Throws: `notFound` when the agent does not exist; `conflict` when the hash is taken.
+    func addAPIKey(agentID: UUID, keyHash: String, prefix: String) async throws -> AgentAPIKey
+
+    /// Resolves the hash of a presented key to the key and its agent, if the key exists and is not
+    /// revoked. The agent is returned whatever its status: deciding what a suspension means is the caller's job.
+    func resolveAPIKey(hash: String) async throws -> ResolvedAPIKey?
+
+    /// An agent's keys, revoked ones included, oldest first.
+    func apiKeys(agentID: UUID) async throws -> [AgentAPIKey]
+
+    /// Revokes a key. Idempotent: a revoked key keeps its first revocation time.
+    /// - Throws: `notFound` when there is no such key.
+    func revokeAPIKey(id: UUID) async throws -> AgentAPIKey
+
+    /// Sets a key's `last_used_at` to now.
+    /// - Throws: `notFound` when there is no such key.
+    func recordAPIKeyUse(id: UUID) async throws
+
+    // MARK: Audit
+
+    /// Appends an event to `security_audit_logs`.
+    func appendAuditEvent(_ event: NewAuditEvent) async throws -> AuditEvent
+
+    /// Reads an agent, applies `decide` to what was read (the agent or `nil`, and the current
+    /// time), appends the audit event the decision returns, and returns the decision's result —
+    /// all in one atomic step. This is the storage half of a permission check: the decision is
+    /// made on exactly the state the audit row records.
+    func checkAgent<Result: Sendable>(
+        id: UUID, decide: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> (Result, NewAuditEvent)
+    ) async throws -> Result
+
+    /// Audit events matching a filter, newest first (by time, then id), with keyset pagination.
+    /// - Throws: `invalidArgument` for a bad limit or cursor.
+    func auditEvents(matching filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent>
+
+    /// The number of audit events matching a filter (use `since`/`until` for a time window).
+    func countAuditEvents(matching filter: AuditFilter) async throws -> Int
+
+    // MARK: Licenses
+
+    /// Inserts a license (active, never validated) and, in the same atomic step, the audit event, if any.
+    /// - Throws: `conflict` when the id or the key hash is taken; `notFound` when the owner does not exist.
+    func insertLicense(_ license: NewLicense, audit: NewAuditEvent?) async throws -> License
+
+    /// The license with this id, or `nil`.
+    func license(id: UUID) async throws -> License?
+
+    /// Licenses matching a filter, newest first (by `created_at`, then id), with keyset pagination.
+    /// The status filter is evaluated at the store's current time.
+    func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License>
+
+    /// The number of licenses created in a time window (`since` inclusive, `until` exclusive).
+    func countLicenses(createdSince since: Date, until: Date?) async throws -> Int
+
+    /// Revokes a license atomically and idempotently: sets `is_active = 0`, `revoked_at`,
+    /// `revoked_reason` and `revoked_by` unless it is already revoked, in which case the first
+    /// revocation stands. The audit event `audit` returns for the outcome is appended in the same step.
+    /// - Throws: `notFound` when there is no such license.
+    func revokeLicense(
+        id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
+    ) async throws -> Revocation
+
+    /// Records one validation attempt atomically: reads the license (when `licenseID` is given and
+    /// exists), applies `decide` to that state and the current time, writes one usage row, and when
+    /// the decision is valid increments `validation_count` and sets `last_validated_at` — one
+    /// transaction, so a concurrent revocation is either seen by the decision or comes after it.
+    ///
+    /// An attempt whose key resolved to no license (malformed, unknown id) is recorded with
+    /// `license_id` NULL. A valid decision about no license is recorded as invalid (`NOT_FOUND`).
+    func recordValidation(
+        licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> RecordedValidation
+
+    /// A license's usage rows, newest first (by `validated_at`, then id), with keyset pagination:
+    /// a deep page costs what the first one does.
+    func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord>
+
+    /// Counts of validation attempts in a time window (`since` inclusive, `until` exclusive).
+    func usageCounts(since: Date, until: Date?) async throws -> UsageCounts
+
+    /// Whether the store can serve requests now (used by health checks).
+    func ping() async throws
+}
+
+extension Store {
+    /// Changes an agent without writing an audit event.
+    public func updateAgent(id: UUID, _ change: AgentChange) async throws -> Agent {
+        try await updateAgent(id: id, change, audit: nil)
+    }
+
+    /// Inserts a license without writing an audit event.
+    public func insertLicense(_ license: NewLicense) async throws -> License {
+        try await insertLicense(license, audit: nil)
+    }
+
+    /// Revokes a license without writing an audit event.
+    public func revokeLicense(id: UUID, reason: String?, revokedBy: UUID?) async throws -> Revocation {
+        try await revokeLicense(id: id, reason: reason, revokedBy: revokedBy, audit: nil)
+    }
+
+    /// Every agent matching a filter, following the pages.
+    public func allAgents(matching filter: AgentFilter = AgentFilter()) async throws -> [Agent] {
+        var result: [Agent] = []
+        var cursor: String?
+        repeat {
+            let page = try await agents(matching: filter, page: PageRequest(limit: 1000, cursor: cursor))
+            result += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return result
+    }
+}

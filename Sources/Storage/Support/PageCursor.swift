@@ -1,0 +1,51 @@
+import Foundation
+
+/// The position after the last item of a page. Encoded as opaque base64url text; a cursor that
+/// does not decode, or that belongs to another listing, is an `invalidArgument` error.
+struct PageCursor: Hashable, Sendable {
+    enum Kind: String, Sendable {
+        case usage = "u", audit = "a", license = "l", agent = "g"
+    }
+
+    var kind: Kind
+    /// The timestamp (milliseconds since 1970) of the last item; 0 where the order has none.
+    var millis: Int64
+    /// The tie-breaking key of the last item: a row id, a UUID string or an agent name.
+    var key: String
+
+    var rowID: Int64? { Int64(key) }
+
+    func encoded() -> String {
+        let raw = "\(kind.rawValue).\(millis).\(key)"
+        return Data(raw.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes a cursor of the given kind; `nil` input means "first page".
+    static func decode(_ text: String?, kind: Kind) throws(StorageError) -> PageCursor? {
+        guard let text else { return nil }
+        let invalid = StorageError(.invalidArgument, "the pagination cursor is not valid for this listing")
+        guard text.utf8.count <= 512, text.utf8.allSatisfy({ $0 < 0x80 }) else { throw invalid }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else {
+            throw invalid
+        }
+        let parts = raw.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == kind.rawValue, let millis = Int64(parts[1]), !parts[2].isEmpty else {
+            throw invalid
+        }
+        let cursor = PageCursor(kind: kind, millis: millis, key: String(parts[2]))
+        switch kind {
+        case .usage, .audit:
+            guard cursor.rowID != nil else { throw invalid }
+        case .license:
+            guard UUID(uuidString: cursor.key) != nil else { throw invalid }
+        case .agent:
+            break
+        }
+        return cursor
+    }
+}
