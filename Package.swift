@@ -15,11 +15,14 @@ let package = Package(
     products: [
         .library(name: "TMWSStorage", targets: ["TMWSStorage"]),
         .library(name: "TMWSRBAC", targets: ["TMWSRBAC"]),
+        .library(name: "TMWSLicenseCore", targets: ["TMWSLicenseCore"]),
+        .library(name: "TMWS", targets: ["TMWS"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -34,6 +37,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/RBAC"
+        ),
+        .target(
+            name: "TMWSLicenseCore",
+            dependencies: [
+                "TMWSStorage",
+                "TMWSRBAC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/LicenseCore"
+        ),
+        .target(
+            name: "TMWS",
+            dependencies: ["TMWSStorage", "TMWSRBAC", "TMWSLicenseCore"],
+            path: "Sources/TMWS"
         ),
         .target(
             name: "TMWSTestSupport",
@@ -51,6 +69,10 @@ let package = Package(
         .testTarget(
             name: "RBACTests",
             dependencies: ["TMWSRBAC", "TMWSStorage", "TMWSTestSupport"]
+        ),
+        .testTarget(
+            name: "LicenseCoreTests",
+            dependencies: ["TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport"]
         ),
     ]
 )

@@ -35,7 +35,7 @@ public struct Authorizer: Sendable {
     /// Checks an operation given as text; unknown operations are denied.
     /// - Throws: ``AccessError`` `unavailable` when storage fails (the check is then denied).
     public func check(_ operation: String, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Check {
-        try await run(operation: operation, principal: principal) { subject in
+        try await run(operation: operation, principal: principal) { subject, _ in
             Policy.decide(subject: subject, operation: operation, resource: resource)
         }
     }
@@ -43,8 +43,19 @@ public struct Authorizer: Sendable {
     /// Checks a known permission.
     /// - Throws: ``AccessError`` `unavailable` when storage fails (the check is then denied).
     public func check(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Check {
-        try await run(operation: permission.rawValue, principal: principal) { subject in
+        try await run(operation: permission.rawValue, principal: principal) { subject, _ in
             Policy.decide(subject: subject, permission: permission, resource: resource)
+        }
+    }
+
+    /// Checks a permission on a resource derived from the caller's own record (as read in the same
+    /// atomic step), e.g. "licenses the caller owns" or "the caller's namespace".
+    /// - Throws: ``AccessError`` `unavailable` when storage fails (the check is then denied).
+    public func check(
+        _ permission: Permission, for principal: Principal, resource: @escaping @Sendable (Agent) -> Resource?
+    ) async throws(AccessError) -> Check {
+        try await run(operation: permission.rawValue, principal: principal) { subject, agent in
+            Policy.decide(subject: subject, permission: permission, resource: agent.flatMap(resource))
         }
     }
 
@@ -52,7 +63,19 @@ public struct Authorizer: Sendable {
     /// - Throws: ``AccessError`` `permissionDenied` (with the reason) when denied, `unavailable` when storage fails.
     @discardableResult
     public func require(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) async throws(AccessError) -> Agent {
-        let result = try await check(permission, for: principal, on: resource)
+        try Self.allowed(permission, try await check(permission, for: principal, on: resource))
+    }
+
+    /// Checks a permission on a resource derived from the caller's record and returns the agent when allowed.
+    /// - Throws: ``AccessError`` `permissionDenied` (with the reason) when denied, `unavailable` when storage fails.
+    @discardableResult
+    public func require(
+        _ permission: Permission, for principal: Principal, resource: @escaping @Sendable (Agent) -> Resource?
+    ) async throws(AccessError) -> Agent {
+        try Self.allowed(permission, try await check(permission, for: principal, resource: resource))
+    }
+
+    private static func allowed(_ permission: Permission, _ result: Check) throws(AccessError) -> Agent {
         guard result.decision.isAllowed, let agent = result.agent else {
             throw AccessError(
                 .permissionDenied, reason: result.decision.reason,
@@ -62,7 +85,7 @@ public struct Authorizer: Sendable {
     }
 
     private func run(
-        operation: String, principal: Principal, decide: @escaping @Sendable (Subject?) -> AccessDecision
+        operation: String, principal: Principal, decide: @escaping @Sendable (Subject?, Agent?) -> AccessDecision
     ) async throws(AccessError) -> Check {
         let agentID = principal.agentID
         do {
@@ -70,7 +93,7 @@ public struct Authorizer: Sendable {
                 let subject = agent.map {
                     Subject(id: $0.id, role: $0.role, namespace: $0.namespace, status: $0.status.rawValue)
                 }
-                let decision = decide(subject)
+                let decision = decide(subject, agent)
                 let event = Self.auditEvent(operation: operation, agentID: agentID, role: agent?.role, decision: decision)
                 return (Check(decision: decision, agent: agent), event)
             }

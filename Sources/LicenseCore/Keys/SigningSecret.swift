@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+
+/// The HMAC secret license keys are signed with. At least 32 bytes.
+///
+/// Its description never shows the secret. Load it with ``fromEnvironment(_:)``:
+/// `TMWS_SECRET_KEY` holds the secret itself, or `TMWS_SECRET_KEY_FILE` names a file that does
+/// (trailing newlines are ignored).
+public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The shortest secret accepted, in bytes.
+    public static let minimumLength = 32
+
+    let key: SymmetricKey
+
+    /// Wraps secret bytes.
+    /// - Throws: ``ConfigurationError`` when shorter than ``minimumLength``.
+    public init(_ bytes: some Sequence<UInt8>) throws(ConfigurationError) {
+        let bytes = Array(bytes)
+        guard bytes.count >= Self.minimumLength else {
+            throw ConfigurationError(
+                "the signing secret is \(bytes.count) bytes long; at least \(Self.minimumLength) are required")
+        }
+        key = SymmetricKey(data: bytes)
+    }
+
+    /// Loads the secret from `TMWS_SECRET_KEY` or the file named by `TMWS_SECRET_KEY_FILE`.
+    /// - Returns: the secret, or `nil` when neither variable is set.
+    /// - Throws: ``ConfigurationError`` when both are set, the file cannot be read, or the secret is too short.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> SigningSecret? {
+        let inline = environment["TMWS_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let file = environment["TMWS_SECRET_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (inline, file) {
+        case (nil, nil): return nil
+        case (_?, _?):
+            throw ConfigurationError("set either TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, not both")
+        case (let inline?, nil):
+            do { return try SigningSecret(Array(inline.utf8)) } catch {
+                throw ConfigurationError("TMWS_SECRET_KEY is too short: \(error.message)")
+            }
+        case (nil, let path?):
+            return try load(fromFile: path)
+        }
+    }
+
+    /// Loads the secret from a file (trailing whitespace and newlines are not part of it).
+    public static func load(fromFile path: String) throws(ConfigurationError) -> SigningSecret {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read the signing secret file \(path)")
+        }
+        var bytes = Array(data)
+        while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { bytes.removeLast() }
+        do { return try SigningSecret(bytes) } catch {
+            throw ConfigurationError("the signing secret file \(path) is too short: \(error.message)")
+        }
+    }
+
+    /// Creates a new random secret (64 base64url characters from 48 random bytes) in a file with
+    /// owner-only permissions (0600). Refuses to overwrite an existing file.
+    public static func createFile(at path: String, randomBytes: [UInt8]) throws(ConfigurationError) -> SigningSecret {
+        let text = Data(randomBytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw ConfigurationError("cannot create the signing secret file \(path) (errno \(errno))") }
+        defer { close(fd) }
+        let bytes = Array((text + "\n").utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+            throw ConfigurationError("cannot write the signing secret file \(path)")
+        }
+        return try SigningSecret(Array(text.utf8))
+    }
+
+    public var description: String { "SigningSecret(redacted)" }
+    public var debugDescription: String { description }
+}
+
+/// A configuration problem found at startup: a missing or short secret, an unreadable file, a bad
+/// database URL. The message says what is wrong and how to fix it, and never contains a secret.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "configuration error: \(message)" }
+}

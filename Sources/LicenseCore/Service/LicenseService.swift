@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import TMWSRBAC
+import TMWSStorage
+
+/// The license operations: generate, validate, revoke, usage history, info — and the
+/// administrative ones around them (list, role and tier changes, audit log).
+///
+/// Every operation takes the authenticated ``TMWSRBAC/Principal`` and checks its permission
+/// through the ``TMWSRBAC/Authorizer`` first (one audited permission check per call). Time comes
+/// from the injected clock, ids from the injected random source. Every failure is a
+/// ``LicenseError``; a storage failure is never turned into a favourable answer.
+///
+/// ```swift
+/// let service = LicenseService(store: store, signer: LicenseSigner(secret: secret))
+/// let generated = try await service.generateLicenseKey(as: editor, tier: .pro, expiresDays: 365)
+/// let result = try await service.validateLicenseKey(as: viewer, key: generated.key)
+/// // result.valid == true, result.code == .valid
+/// ```
+public struct LicenseService: Sendable {
+    /// Bounds on caller-supplied values.
+    public enum Limits {
+        public static let expiresDays = 30...3650
+        public static let pageSize = 1...1000
+        public static let metadataEntries = 32
+        public static let metadataKeyBytes = 64
+        public static let metadataValueBytes = 1024
+        public static let featureBytes = 256
+        public static let reasonBytes = 1024
+    }
+
+    public let store: any Store
+    public let authorizer: Authorizer
+    let signer: LicenseSigner
+    let clock: @Sendable () -> Date
+    let random: any SecureRandom
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - store: where licenses, usage and audit rows live.
+    ///   - signer: signs and verifies keys with the deployment's secret.
+    ///   - clock: where time comes from (share it with the store in tests).
+    ///   - random: where license ids come from.
+    ///   - logger: operation logs at debug level; never a key or a secret.
+    public init(
+        store: any Store, signer: LicenseSigner, clock: @escaping @Sendable () -> Date = { Date() },
+        random: any SecureRandom = SystemSecureRandom(), logger: Logger = Logger(label: "tmws.license")
+    ) {
+        self.store = store
+        self.authorizer = Authorizer(store: store)
+        self.signer = signer
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+    }
+
+    /// Runs an operation body, mapping every error to a ``LicenseError``.
+    func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
+        do {
+            return try await body()
+        } catch {
+            let mapped = LicenseError(mapping: error)
+            logger.debug("operation failed", metadata: ["operation": "\(operation)", "code": "\(mapped.code)"])
+            throw mapped
+        }
+    }
+
+    // MARK: Generate
+
+    /// Generates a license owned by the caller, in the caller's namespace (`license:generate`:
+    /// editor or admin). Writes the audit event `license_generated`. It does not change any agent's
+    /// tier: that is ``setAgentTier(as:agentNamed:to:)``, for admins only.
+    /// - Parameters:
+    ///   - expiresDays: 30…3650, or `nil` for a perpetual license.
+    ///   - metadata: up to 32 entries (keys ≤ 64 bytes, values ≤ 1024 bytes), stored with the license.
+    /// - Throws: `permissionDenied`, `invalidArgument`, `unavailable`.
+    public func generateLicenseKey(
+        as principal: Principal, tier: LicenseTier, expiresDays: Int? = nil, metadata: [String: String] = [:]
+    ) async throws(LicenseError) -> GeneratedLicense {
+        try await run("generate") {
+            let agent = try await authorizer.require(.licenseGenerate, for: principal) {
+                Resource(ownerID: $0.id, namespace: $0.namespace)
+            }
+            if let expiresDays, !Limits.expiresDays.contains(expiresDays) {
+                throw LicenseError(.invalidArgument, "expires_days must be between 30 and 3650 (or omitted for a perpetual license)")
+            }
+            try Self.checkMetadata(metadata)
+            let issuedAt = Timestamp.truncated(clock())
+            // Whole seconds: the checksum signs the expiry's Unix time in seconds.
+            let expiresAt = expiresDays.map {
+                Date(timeIntervalSince1970: (issuedAt.timeIntervalSince1970 + Double($0) * 86_400).rounded(.down))
+            }
+            let id = UUID.random(using: random)
+            let key = signer.key(tier: tier, id: id, expiresAt: expiresAt).text
+            let license = try await store.insertLicense(
+                NewLicense(
+                    id: id, ownerID: agent.id, namespace: agent.namespace, tier: tier.rawValue,
+                    keyHash: LicenseSigner.hash(key), issuedAt: issuedAt, expiresAt: expiresAt, metadata: metadata),
+                audit: NewAuditEvent(
+                    eventType: "license_generated", userID: agent.id,
+                    details: [
+                        "license_id": id.uuidString.lowercased(), "tier": tier.rawValue, "namespace": agent.namespace,
+                        "expires_at": expiresAt.map { Timestamp.sqliteText($0) } ?? "PERPETUAL",
+                    ]))
+            logger.debug("license generated", metadata: ["license_id": "\(id.uuidString.lowercased())", "tier": "\(tier)"])
+            return GeneratedLicense(key: key, license: license)
+        }
+    }
+
+    // MARK: Validate
+
+    /// Validates a key (`license:validate`: every role) and records the attempt: one usage row,
+    /// written in the same transaction that read the license state the verdict is based on.
+    /// - Parameter featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
+    /// - Returns: the verdict. A malformed, unknown, forged, expired or revoked key is a result, not an error.
+    /// - Throws: `permissionDenied`, `invalidArgument` (feature too long), `unavailable` — never a valid result on failure.
+    public func validateLicenseKey(
+        as principal: Principal, key: String, featureAccessed: String? = nil
+    ) async throws(LicenseError) -> ValidationResult {
+        try await run("validate") {
+            let agent = try await authorizer.require(.licenseValidate, for: principal)
+            if let featureAccessed, featureAccessed.utf8.count > Limits.featureBytes {
+                throw LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
+            }
+            let parsed = LicenseKey(parsing: key)
+            let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
+            let signer = self.signer
+            let recorded = try await store.recordValidation(
+                licenseID: parsed?.id, agentID: agent.id, featureAccessed: featureAccessed
+            ) { license, now in
+                guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
+                let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
+                return code == .valid ? .valid : .invalid(code.rawValue)
+            }
+            let code = recorded.decision.valid ? VerdictCode.valid : VerdictCode(rawValue: recorded.decision.failureReason ?? "") ?? .notFound
+            let disclosed = [.valid, .expired, .revoked].contains(code) ? recorded.license : nil
+            return ValidationResult(
+                valid: code == .valid, code: code, tier: disclosed.flatMap { LicenseTier(parsing: $0.tier) },
+                licenseID: disclosed?.id, expiresAt: disclosed?.expiresAt, isPerpetual: disclosed.map { $0.expiresAt == nil },
+                validatedAt: recorded.usage.validatedAt)
+        }
+    }
+
+    // MARK: Revoke
+
+    /// Revokes a license (`license:revoke`: admin). Idempotent: a second call reports
+    /// `alreadyRevoked` and keeps the first revocation's time and reason. Audit event `license_revoked`.
+    /// - Throws: `notFound` for an unknown id; `permissionDenied`; `invalidArgument` (reason > 1024 bytes); `unavailable`.
+    public func revokeLicenseKey(as principal: Principal, id: UUID, reason: String? = nil) async throws(LicenseError) -> RevocationResult {
+        try await run("revoke") {
+            let agent = try await authorizer.require(.licenseRevoke, for: principal)
+            if let reason, reason.utf8.count > Limits.reasonBytes {
+                throw LicenseError(.invalidArgument, "reason is longer than \(Limits.reasonBytes) bytes")
+            }
+            let revocation = try await store.revokeLicense(id: id, reason: reason, revokedBy: agent.id) { revocation in
+                NewAuditEvent(
+                    eventType: "license_revoked", severity: .warning, userID: agent.id,
+                    details: [
+                        "license_id": id.uuidString.lowercased(), "reason": revocation.reason ?? "",
+                        "already_revoked": revocation.alreadyRevoked ? "true" : "false",
+                    ])
+            }
+            return RevocationResult(
+                licenseID: id, revokedAt: revocation.revokedAt, reason: revocation.reason, alreadyRevoked: revocation.alreadyRevoked)
+        }
+    }
+
+    // MARK: Reads
+
+    /// A license's usage history, newest first (`license:usage:read`: the owner in its namespace, or an admin).
+    /// - Parameters:
+    ///   - limit: 1…1000.
+    ///   - cursor: `nextCursor` of the previous page, or `nil` for the first.
+    /// - Throws: `invalidArgument` (limit, cursor); `permissionDenied` (not the owner, another namespace,
+    ///   or — for non-admins — no such license); `notFound` (admins, no such license); `unavailable`.
+    public func usageHistory(
+        as principal: Principal, licenseID: UUID, limit: Int = 100, cursor: String? = nil
+    ) async throws(LicenseError) -> Page<UsageRecord> {
+        try await run("usage") {
+            guard Limits.pageSize.contains(limit) else {
+                throw LicenseError(.invalidArgument, "limit must be between 1 and 1000")
+            }
+            _ = try await readableLicense(licenseID, permission: .licenseUsageRead, principal: principal)
+            return try await store.usageHistory(licenseID: licenseID, page: PageRequest(limit: limit, cursor: cursor))
+        }
+    }
+
+    /// A license's record and derived status (`license:read`: the owner in its namespace, or an admin).
+    /// - Throws: as ``usageHistory(as:licenseID:limit:cursor:)``.
+    public func licenseInfo(as principal: Principal, id: UUID) async throws(LicenseError) -> LicenseInfo {
+        try await run("info") {
+            let license = try await readableLicense(id, permission: .licenseRead, principal: principal)
+            return LicenseInfo(license: license, status: license.status(at: clock()), isPerpetual: license.expiresAt == nil)
+        }
+    }
+
+    /// Fetches a license and checks a read permission on it. A non-admin cannot tell a license it
+    /// may not see from one that does not exist: both are `permissionDenied`.
+    func readableLicense(_ id: UUID, permission: Permission, principal: Principal) async throws -> License {
+        let license = try await store.license(id: id)
+        let resource = license.map { Resource(ownerID: $0.ownerID, namespace: $0.namespace) }
+        try await authorizer.require(permission, for: principal, on: resource)
+        guard let license else { throw LicenseError(.notFound, "no license with id \(id.uuidString.lowercased())") }
+        return license
+    }
+
+    static func checkMetadata(_ metadata: [String: String]) throws {
+        guard metadata.count <= Limits.metadataEntries else {
+            throw LicenseError(.invalidArgument, "metadata has more than \(Limits.metadataEntries) entries")
+        }
+        for (key, value) in metadata {
+            guard !key.isEmpty, key.utf8.count <= Limits.metadataKeyBytes, value.utf8.count <= Limits.metadataValueBytes else {
+                throw LicenseError(
+                    .invalidArgument,
+                    "metadata keys must be 1–\(Limits.metadataKeyBytes) bytes and values at most \(Limits.metadataValueBytes) bytes")
+            }
+        }
+    }
+}
+
+extension UUID {
+    /// A version 4 UUID from an injected random source.
+    static func random(using random: any SecureRandom) -> UUID {
+        var bytes = random.bytes(16)
+        bytes[6] = bytes[6] & 0x0f | 0x40
+        bytes[8] = bytes[8] & 0x3f | 0x80
+        return bytes.withUnsafeBytes { UUID(uuid: $0.load(as: uuid_t.self)) }
+    }
+}
