@@ -17,12 +17,17 @@ let package = Package(
         .library(name: "TMWSRBAC", targets: ["TMWSRBAC"]),
         .library(name: "TMWSLicenseCore", targets: ["TMWSLicenseCore"]),
         .library(name: "TMWS", targets: ["TMWS"]),
+        .executable(name: "mcp-server", targets: ["mcp-server"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -54,6 +59,33 @@ let package = Package(
             path: "Sources/TMWS"
         ),
         .target(
+            name: "TMWSMCP",
+            dependencies: [
+                "TMWSLicenseCore",
+                "TMWSRBAC",
+                "TMWSStorage",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/MCPTools"
+        ),
+        .executableTarget(
+            name: "mcp-server",
+            dependencies: [
+                "TMWSMCP",
+                "TMWSLicenseCore",
+                "TMWSRBAC",
+                "TMWSStorage",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/mcp-server"
+        ),
+        .target(
             name: "TMWSTestSupport",
             dependencies: ["TMWSStorage"],
             path: "Sources/TestSupport"
@@ -72,7 +104,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LicenseCoreTests",
-            dependencies: ["TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport"]
+            dependencies: [
+                "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

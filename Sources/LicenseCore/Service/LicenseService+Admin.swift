@@ -79,3 +79,16 @@ extension LicenseService {
         }
     }
 }
+
+extension LicenseService {
+    /// The caller's own agent record. Any active agent may read itself; no permission is needed.
+    /// - Throws: `unauthenticated` when the agent no longer exists or is suspended; `unavailable`.
+    public func whoami(as principal: Principal) async throws(LicenseError) -> Agent {
+        try await run("whoami") {
+            guard let agent = try await store.agent(id: principal.agentID), agent.status == .active else {
+                throw LicenseError(.unauthenticated, AccessError.unauthenticated.message)
+            }
+            return agent
+        }
+    }
+}

@@ -52,6 +52,14 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Formats a date as ISO 8601 UTC to the second, `YYYY-MM-DDTHH:MM:SSZ` — the form tool
+    /// results and `--json` output use.
+    public static func iso8601(_ date: Date) -> String {
+        var text = sqliteText(date)
+        text.removeLast(4)
+        return text.replacingOccurrences(of: " ", with: "T") + "Z"
+    }
+
     /// Parses SQLite timestamp text: `YYYY-MM-DD HH:MM:SS` with an optional fraction of up to
     /// nine digits, a `T` instead of the space, and an optional `Z` or `+00:00` suffix (the forms
     /// SQLite, SQLAlchemy and GRDB write). Returns `nil` for anything else.

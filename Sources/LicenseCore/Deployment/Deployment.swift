@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import TMWSRBAC
+import TMWSStorage
+
+/// A running TMWS installation: the opened store and the services over it, as both executables
+/// (and embedding apps) set it up.
+///
+/// ``open(_:)`` performs the first-run bootstrap: with no database at the configured location it
+/// creates one (owner-only file and directory), migrates it to head, creates the signing secret
+/// file when no secret is configured, creates the `admin` agent in namespace `default`, and writes
+/// its API key to an owner-only file beside the database. An existing database is never
+/// overwritten; one at an older revision is refused unless migration is asked for.
+public struct Deployment: Sendable {
+    /// How to open a deployment.
+    public struct Options: Sendable {
+        public var location: DatabaseLocation
+        /// Upgrade an existing database at an older revision instead of refusing it.
+        public var migrate: Bool
+        /// Create the database (and admin agent) when there is none. `false` makes a missing database an error.
+        public var createIfMissing: Bool
+        public var environment: [String: String]
+        public var sqlite: SQLiteStore.Configuration
+        public var logger: Logger
+
+        public init(
+            location: DatabaseLocation, migrate: Bool = false, createIfMissing: Bool = true,
+            environment: [String: String] = ProcessInfo.processInfo.environment,
+            sqlite: SQLiteStore.Configuration = .init(), logger: Logger = Logger(label: "tmws")
+        ) {
+            self.location = location
+            self.migrate = migrate
+            self.createIfMissing = createIfMissing
+            self.environment = environment
+            self.sqlite = sqlite
+            self.logger = logger
+        }
+    }
+
+    /// What the first-run bootstrap created, when it ran.
+    public struct Bootstrap: Sendable {
+        /// The `admin` agent.
+        public let admin: Agent
+        /// The file holding the admin's API key (0600). The key itself is never logged.
+        public let adminKeyFile: String
+        /// The signing secret file, when one was created.
+        public let createdSecretFile: String?
+    }
+
+    /// The name of the bootstrap agent.
+    public static let adminName = "admin"
+
+    public let store: any Store
+    public let location: DatabaseLocation
+    public let service: LicenseService
+    public let authenticator: APIKeyAuthenticator
+    /// Set when this call bootstrapped a new database.
+    public let bootstrap: Bootstrap?
+
+    /// Opens (and on first run, bootstraps) a deployment.
+    /// - Throws: ``ConfigurationError`` for a missing/short secret or a database that needs
+    ///   migrating or does not exist (when not created); ``TMWSStorage/StorageError`` when storage fails.
+    public static func open(_ options: Options) async throws -> Deployment {
+        let logger = options.logger
+        switch options.location {
+        case .memory:
+            let store = MemoryStore()
+            let secret = try SigningSecret.fromEnvironment(options.environment)
+                ?? SigningSecret(SystemSecureRandom().bytes(48))
+            let directory = (DatabaseLocation.defaultPath as NSString).deletingLastPathComponent
+            let bootstrap = try await createAdmin(in: store, keyFile: directory + "/admin-memory.key", createdSecretFile: nil)
+            logger.info("in-memory database ready; admin API key written", metadata: ["key_file": "\(bootstrap.adminKeyFile)"])
+            return make(store: store, location: .memory, secret: secret, bootstrap: bootstrap, logger: logger)
+
+        case .sqliteFile(let path):
+            let exists = Self.databaseExists(at: path)
+            guard exists || options.createIfMissing else {
+                throw ConfigurationError("no database at \(path); create one with `tmwsctl init`")
+            }
+            let (secret, createdSecret) = try Self.secret(forDatabase: path, creating: !exists, environment: options.environment)
+            let store = try SQLiteStore(path: path, configuration: options.sqlite)
+            let revision = try await store.currentRevision()
+            var bootstrap: Bootstrap?
+            if revision == nil {
+                try await store.upgrade()
+                let directory = (path as NSString).deletingLastPathComponent
+                bootstrap = try await createAdmin(in: store, keyFile: directory + "/admin.key", createdSecretFile: createdSecret)
+                logger.info(
+                    "created a new database; admin API key written",
+                    metadata: ["database": "\(path)", "key_file": "\(bootstrap!.adminKeyFile)"])
+            } else if revision != SchemaRevision.head {
+                guard options.migrate else {
+                    throw ConfigurationError(
+                        "the database \(path) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)")
+                }
+                let applied = try await store.upgrade()
+                logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
+            }
+            return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+        }
+    }
+
+    /// Whether a non-empty database file exists at `path`.
+    public static func databaseExists(at path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0
+    }
+
+    /// The default secret file for a database: `tmws_secret.key` beside it.
+    public static func secretFilePath(forDatabase path: String) -> String {
+        (path as NSString).deletingLastPathComponent + "/tmws_secret.key"
+    }
+
+    /// The configured secret, else the secret file beside the database, else (for a new database
+    /// only) a newly created secret file.
+    static func secret(
+        forDatabase path: String, creating: Bool, environment: [String: String]
+    ) throws(ConfigurationError) -> (SigningSecret, createdFile: String?) {
+        if let configured = try SigningSecret.fromEnvironment(environment) { return (configured, nil) }
+        let secretFile = secretFilePath(forDatabase: path)
+        if FileManager.default.fileExists(atPath: secretFile) { return (try SigningSecret.load(fromFile: secretFile), nil) }
+        guard creating else {
+            throw ConfigurationError(
+                "no signing secret: set TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, or restore \(secretFile) (a new secret would invalidate every issued key)")
+        }
+        return (try SigningSecret.createFile(at: secretFile, randomBytes: SystemSecureRandom().bytes(48)), secretFile)
+    }
+
+    static func make(store: any Store, location: DatabaseLocation, secret: SigningSecret, bootstrap: Bootstrap?, logger: Logger) -> Deployment {
+        Deployment(
+            store: store, location: location,
+            service: LicenseService(store: store, signer: LicenseSigner(secret: secret), logger: logger),
+            authenticator: APIKeyAuthenticator(store: store), bootstrap: bootstrap)
+    }
+
+    /// Creates the `admin` agent (unless it exists) and writes a new API key for it to `keyFile`.
+    static func createAdmin(in store: any Store, keyFile: String, createdSecretFile: String?) async throws -> Bootstrap {
+        let admin: Agent
+        if let existing = try await store.agent(named: adminName) {
+            admin = existing
+        } else {
+            admin = try await store.createAgent(
+                NewAgent(name: adminName, displayName: "Administrator", namespace: "default", role: Role.admin.rawValue))
+        }
+        let issued = try await APIKeyAuthenticator(store: store).issueKey(for: admin.id)
+        try writeOwnerOnly(issued.key + "\n", to: keyFile)
+        return Bootstrap(admin: admin, adminKeyFile: keyFile, createdSecretFile: createdSecretFile)
+    }
+
+    /// Writes a file readable by its owner only (0600), replacing an existing one atomically.
+    public static func writeOwnerOnly(_ text: String, to path: String) throws(ConfigurationError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = Foundation.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw ConfigurationError("cannot create \(temporary) (errno \(errno))") }
+        let bytes = Array(text.utf8)
+        let written = write(fd, bytes, bytes.count)
+        fsync(fd)
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw ConfigurationError("cannot write \(path)")
+        }
+    }
+}

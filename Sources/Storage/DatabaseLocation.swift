@@ -1,0 +1,74 @@
+import Foundation
+
+/// Where the database is, as configured by `--db` or `TMWS_DATABASE_URL`.
+///
+/// Accepted forms: `sqlite+aiosqlite:///PATH` (the Python deployment's form), `sqlite:///PATH`,
+/// a plain path (`~` is expanded), and `:memory:` (also `sqlite:///:memory:`) for the in-memory
+/// backend. In the URL forms, what follows the third slash is the path, so `sqlite:////abs/tmws.db`
+/// is absolute and `sqlite:///rel/tmws.db` is relative, as in SQLAlchemy.
+public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+    /// A SQLite database file.
+    case sqliteFile(path: String)
+    /// The in-memory backend (``MemoryStore``).
+    case memory
+
+    /// The environment variable that names the database.
+    public static let environmentVariable = "TMWS_DATABASE_URL"
+
+    /// `~/.tmws/data/tmws.db`.
+    public static var defaultPath: String {
+        homeDirectory + "/.tmws/data/tmws.db"
+    }
+
+    /// `$HOME` when set, else the user's home directory from the password database.
+    public static var homeDirectory: String {
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { return home }
+        return FileManager.default.homeDirectoryForCurrentUser.path
+    }
+
+    /// Parses a configured value.
+    /// - Throws: ``StorageError`` `invalidArgument` for an empty value or an unsupported URL scheme.
+    public init(parsing value: String) throws(StorageError) {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        if value == ":memory:" {
+            self = .memory
+            return
+        }
+        for prefix in ["sqlite+aiosqlite:///", "sqlite:///"] where value.hasPrefix(prefix) {
+            let rest = String(value.dropFirst(prefix.count))
+            guard !rest.isEmpty else { throw StorageError(.invalidArgument, "the database URL \(value) has no path") }
+            self = rest == ":memory:" ? .memory : .sqliteFile(path: Self.expand(rest))
+            return
+        }
+        if let scheme = value.range(of: "://") {
+            throw StorageError(
+                .invalidArgument,
+                "unsupported database URL scheme '\(value[..<scheme.lowerBound])'; use sqlite:///PATH, a path, or :memory:")
+        }
+        guard !value.isEmpty else { throw StorageError(.invalidArgument, "the database location is empty") }
+        self = .sqliteFile(path: Self.expand(value))
+    }
+
+    /// The location from an explicit value, else `TMWS_DATABASE_URL`, else the default path.
+    public static func resolve(
+        _ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(StorageError) -> DatabaseLocation {
+        if let explicit { return try DatabaseLocation(parsing: explicit) }
+        if let configured = environment[environmentVariable], !configured.isEmpty {
+            return try DatabaseLocation(parsing: configured)
+        }
+        return .sqliteFile(path: defaultPath)
+    }
+
+    private static func expand(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        return homeDirectory + path.dropFirst()
+    }
+
+    public var description: String {
+        switch self {
+        case .sqliteFile(let path): path
+        case .memory: ":memory:"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TMWSLicenseCore
+import TMWSMCP
+import TMWSStorage
+import UnixSignals
+
+@main
+struct MCPServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp-server",
+        abstract: "Serve the TMWS license tools over MCP (stdio by default, or Streamable HTTP).",
+        discussion: """
+            Tools: generate_license_key, validate_license_key, revoke_license_key, get_usage_history,
+            get_license_info, list_licenses, whoami, query_audit_log.
+
+            Authentication: every tool call is authenticated by an agent API key — over stdio from the
+            TMWS_API_KEY environment variable, over HTTP from the `Authorization: Bearer <key>` header of
+            each request. The key is checked on every call, so a role change or suspension applies to the
+            next call.
+
+            Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path,
+            or :memory:. Default: ~/.tmws/data/tmws.db. On first run the database is created (owner-only
+            permissions) and migrated, an `admin` agent is created in namespace `default`, and its API key
+            is written to admin.key beside the database (the path is logged, the key never is). An existing
+            database at an older revision is refused unless --migrate is given.
+
+            Signing secret: TMWS_SECRET_KEY, or TMWS_SECRET_KEY_FILE naming a file; at least 32 bytes. When
+            neither is set, tmws_secret.key beside the database is used, and created on first run.
+
+            HTTP (--http HOST:PORT): Streamable HTTP at /mcp with sessions (idle ones expire), and
+            GET /health → {"status": "healthy"} (503 with a reason when storage is unreachable). Requests
+            whose Host is not localhost are refused unless allowed with --allowed-host.
+
+            Logs go to standard error only. SIGINT and SIGTERM shut down gracefully.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("The database URL or path (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).", valueName: "URL"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Serve Streamable HTTP on this address instead of stdio, e.g. 127.0.0.1:8000.", valueName: "HOST:PORT"))
+    var http: String?
+
+    @Flag(name: .long, help: "Upgrade a database at an older schema revision instead of refusing it.")
+    var migrate = false
+
+    @Option(
+        name: .customLong("allowed-host"),
+        help: ArgumentHelp("With --http: also accept this Host (HOST or HOST:PORT; repeatable; '*' disables the check).", valueName: "HOST"))
+    var allowedHosts: [String] = []
+
+    @Option(name: .long, help: "With --http: seconds after which an idle session expires.")
+    var sessionIdleTimeout: Int = 1800
+
+    @Option(name: .long, help: "With --http: the largest request body accepted, in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else TMWS_LOG_LEVEL, else info).")
+    var logLevel: String?
+
+    func validate() throws {
+        if let http, HTTPAddress(http) == nil {
+            throw ValidationError("--http takes HOST:PORT, e.g. 127.0.0.1:8000")
+        }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard sessionIdleTimeout > 0, maxBodyBytes >= 1024 else {
+            throw ValidationError("--session-idle-timeout must be positive and --max-body-bytes at least 1024")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel ?? environment["TMWS_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tmws.mcp-server")
+        let deployment: Deployment
+        do {
+            let location = try DatabaseLocation.resolve(db)
+            deployment = try await Deployment.open(Deployment.Options(location: location, migrate: migrate, logger: logger))
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(2)
+        }
+        let handler = LicenseToolHandler(service: deployment.service, authenticator: deployment.authenticator, logger: logger)
+
+        let services: [any Service]
+        if let http, let address = HTTPAddress(http) {
+            let sessions = MCPSessions(
+                handler: handler, hostCheck: HostCheck(port: address.port, extraHosts: allowedHosts),
+                idleTimeout: .seconds(sessionIdleTimeout), logger: logger)
+            services = [
+                HTTPServer.application(
+                    address: address, sessions: sessions, store: deployment.store, maxBodyBytes: maxBodyBytes, logger: logger),
+                SessionSweeper(sessions: sessions),
+            ]
+        } else {
+            let key = environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            services = [StdioService(handler: handler, apiKey: key, logger: logger)]
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `HOST:PORT`, with `[::1]:PORT` for IPv6.
+struct HTTPAddress: Equatable {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}
