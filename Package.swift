@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TMWSLicenseCore", targets: ["TMWSLicenseCore"]),
         .library(name: "TMWS", targets: ["TMWS"]),
         .executable(name: "mcp-server", targets: ["mcp-server"]),
+        .executable(name: "tmwsctl", targets: ["tmwsctl"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
     ],
     dependencies: [
@@ -85,6 +86,17 @@ let package = Package(
             ],
             path: "Sources/mcp-server"
         ),
+        .executableTarget(
+            name: "tmwsctl",
+            dependencies: [
+                "TMWSLicenseCore",
+                "TMWSRBAC",
+                "TMWSStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/tmwsctl"
+        ),
         .target(
             name: "TMWSTestSupport",
             dependencies: ["TMWSStorage"],
@@ -107,6 +119,20 @@ let package = Package(
             dependencies: [
                 "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "MCPToolsTests",
+            dependencies: [
+                "TMWSMCP", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
+        .testTarget(
+            name: "tmwsctlTests",
+            dependencies: [
+                "tmwsctl", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ]

@@ -100,19 +100,24 @@ public actor BlockingStdioTransport: Transport {
             var start = 0
             for index in 0..<count where buffer[index] == 0x0a {
                 if !discarding {
-                    pending.append(contentsOf: buffer[start..<index])
-                    if !pending.isEmpty { deliver(pending) }
+                    if pending.count + (index - start) > maximumMessageBytes {
+                        logger.warning("dropping an oversized message", metadata: ["limit": "\(maximumMessageBytes)"])
+                    } else {
+                        pending.append(contentsOf: buffer[start..<index])
+                        if !pending.isEmpty { deliver(pending) }
+                    }
                 }
                 pending.removeAll(keepingCapacity: true)
                 discarding = false
                 start = index + 1
             }
             if !discarding {
-                pending.append(contentsOf: buffer[start..<count])
-                if pending.count > maximumMessageBytes {
+                if pending.count + (count - start) > maximumMessageBytes {
                     logger.warning("dropping an oversized message", metadata: ["limit": "\(maximumMessageBytes)"])
                     pending.removeAll()
                     discarding = true
+                } else {
+                    pending.append(contentsOf: buffer[start..<count])
                 }
             }
         }

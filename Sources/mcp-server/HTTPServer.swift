@@ -81,7 +81,7 @@ struct SessionSweeper: Service {
     func run() async throws {
         let interval = min(Duration.seconds(30), sessions.idleTimeout / 2)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             await sessions.expireIdle()
         }
         await sessions.endAll()

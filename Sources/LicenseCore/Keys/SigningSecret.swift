@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TMWSStorage
 
 /// The HMAC secret license keys are signed with. At least 32 bytes.
 ///
@@ -57,9 +58,7 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     /// Creates a new random secret (64 base64url characters from 48 random bytes) in a file with
     /// owner-only permissions (0600). Refuses to overwrite an existing file.
     public static func createFile(at path: String, randomBytes: [UInt8]) throws(ConfigurationError) -> SigningSecret {
-        let text = Data(randomBytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let text = Base64URL.encode(randomBytes)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(

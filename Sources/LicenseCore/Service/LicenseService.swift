@@ -100,7 +100,7 @@ public struct LicenseService: Sendable {
                     eventType: "license_generated", userID: agent.id,
                     details: [
                         "license_id": id.uuidString.lowercased(), "tier": tier.rawValue, "namespace": agent.namespace,
-                        "expires_at": expiresAt.map { Timestamp.sqliteText($0) } ?? "PERPETUAL",
+                        "expires_at": expiresAt.map { Timestamp.iso8601($0) } ?? "PERPETUAL",
                     ]))
             logger.debug("license generated", metadata: ["license_id": "\(id.uuidString.lowercased())", "tier": "\(tier)"])
             return GeneratedLicense(key: key, license: license)

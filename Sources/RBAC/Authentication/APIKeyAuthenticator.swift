@@ -53,7 +53,7 @@ public struct APIKeyAuthenticator: Sendable {
     /// Issues a new key for an agent.
     /// - Throws: ``TMWSStorage/StorageError`` `notFound` when the agent does not exist.
     public func issueKey(for agentID: UUID) async throws -> IssuedKey {
-        let key = Self.keyPrefix + Self.base64URL(random.bytes(32))
+        let key = Self.keyPrefix + Base64URL.encode(random.bytes(32))
         let prefix = String(key.prefix(Self.displayPrefixLength))
         let record = try await store.addAPIKey(agentID: agentID, keyHash: Digest.sha256Hex(key), prefix: prefix)
         return IssuedKey(key: key, record: record)
@@ -97,12 +97,5 @@ public struct APIKeyAuthenticator: Sendable {
         guard let key = matches.first else { throw StorageError(.notFound, "the agent has no API key with this prefix") }
         guard matches.count == 1 else { throw StorageError(.conflict, "more than one key has this prefix; use the key id") }
         return try await store.revokeAPIKey(id: key.id)
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -16,11 +16,7 @@ struct PageCursor: Hashable, Sendable {
     var rowID: Int64? { Int64(key) }
 
     func encoded() -> String {
-        let raw = "\(kind.rawValue).\(millis).\(key)"
-        return Data(raw.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode("\(kind.rawValue).\(millis).\(key)".utf8)
     }
 
     /// Decodes a cursor of the given kind; `nil` input means "first page".
@@ -28,9 +24,7 @@ struct PageCursor: Hashable, Sendable {
         guard let text else { return nil }
         let invalid = StorageError(.invalidArgument, "the pagination cursor is not valid for this listing")
         guard text.utf8.count <= 512, text.utf8.allSatisfy({ $0 < 0x80 }) else { throw invalid }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else {
+        guard let data = Base64URL.decode(text), let raw = String(data: data, encoding: .utf8) else {
             throw invalid
         }
         let parts = raw.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)

@@ -1,0 +1,86 @@
+import Foundation
+import GRDBSQLite
+
+/// The floor our layers are measured against: the reads and writes of one full validation issued
+/// straight through the sqlite3 C API — prepared statements, one transaction per step as the store
+/// does it, the same pragmas (WAL, synchronous=NORMAL, foreign keys on).
+final class RawSQLiteBaseline: @unchecked Sendable {
+    // @unchecked: one benchmark task uses an instance at a time; nothing is shared.
+    private var db: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private let keyHash: String
+    private let agentID: String
+    private let licenseID: String
+
+    init(path: String, keyHash: String, agentID: String, licenseID: String) throws {
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else { throw BaselineError.open }
+        self.keyHash = keyHash
+        self.agentID = agentID
+        self.licenseID = licenseID
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+            sqlite3_exec(db, pragma, nil, nil, nil)
+        }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close(db)
+    }
+
+    private func statement(_ sql: String) -> OpaquePointer {
+        if let cached = statements[sql] {
+            sqlite3_reset(cached)
+            return cached
+        }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        statements[sql] = statement!
+        return statement!
+    }
+
+    private func bind(_ statement: OpaquePointer, _ values: [String?]) {
+        for (index, value) in values.enumerated() {
+            if let value {
+                sqlite3_bind_text(statement, Int32(index + 1), value, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            } else {
+                sqlite3_bind_null(statement, Int32(index + 1))
+            }
+        }
+    }
+
+    private func run(_ sql: String, _ values: [String?] = []) {
+        let statement = statement(sql)
+        bind(statement, values)
+        while sqlite3_step(statement) == SQLITE_ROW {
+            _ = sqlite3_column_text(statement, 0)
+        }
+    }
+
+    /// One validation: resolve the API key; a transaction reading the agent and writing the audit
+    /// row; a transaction reading the license, bumping its counter and writing the usage row.
+    func validateOnce(now: String) {
+        run("""
+            SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
+                a.id, a.agent_id, a.display_name, a.namespace, a.status, a.tier, a.role, a.created_at, a.updated_at
+            FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id WHERE k.key_hash = ? AND k.revoked_at IS NULL
+            """, [keyHash])
+        run("BEGIN IMMEDIATE")
+        run("SELECT id, agent_id, display_name, namespace, status, tier, role, created_at, updated_at FROM agents WHERE id = ?", [agentID])
+        run(
+            "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
+            ["permission_check", "info", agentID, #"{"operation":"license:validate","reason":"role_grants_permission","result":"ALLOW","role":"viewer"}"#, now])
+        run("COMMIT")
+        run("BEGIN IMMEDIATE")
+        run("""
+            SELECT id, agent_id, namespace, tier, license_key_hash, issued_at, expires_at, is_active, revoked_at, revoked_reason,
+                revoked_by, created_at, last_validated_at, validation_count, metadata FROM license_keys WHERE id = ?
+            """, [licenseID])
+        run("UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?", [now, licenseID])
+        run(
+            "INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason) VALUES (?, ?, ?, ?, ?, ?)",
+            [licenseID, agentID, now, "1", "bench", nil])
+        run("COMMIT")
+    }
+
+    enum BaselineError: Error { case open }
+}

@@ -1,0 +1,113 @@
+import Benchmark
+import Foundation
+import TMWS
+
+let benchmarks: @Sendable () -> Void = {
+    let micro = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
+    let io = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], scalingFactor: .kilo,
+        maxDuration: .seconds(3), maxIterations: 50)
+
+    // MARK: Pure
+
+    let subject = Subject(id: UUID(), role: "viewer", namespace: "bench")
+    let resource = Resource(ownerID: subject.id, namespace: "bench")
+    Benchmark("Policy decision", configuration: micro) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(Policy.decide(subject: subject, permission: .licenseRead, resource: resource))
+        }
+    }
+
+    let signer = LicenseSigner(secret: Fixture.secret)
+    let keyText = signer.key(tier: .pro, id: UUID(), expiresAt: Date(timeIntervalSince1970: 1_800_000_000)).text
+    let expiry = Date(timeIntervalSince1970: 1_800_000_000)
+    Benchmark("Key parse + HMAC verify", configuration: micro) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(LicenseKey(parsing: keyText).map { signer.verify($0, expiresAt: expiry) })
+        }
+    }
+
+    // MARK: Storage-backed
+
+    Benchmark("API-key authentication (memory)", configuration: micro) { benchmark in
+        let fixture = try await Fixtures.shared.memory()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try await fixture.authenticator.authenticate(fixture.viewerKey)) }
+    }
+
+    for (name, sqlite) in [("SQLite file", true), ("memory", false)] {
+        Benchmark("Authorizer check (\(name))", configuration: io) { benchmark in
+            let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try await fixture.service.authorizer.check(.licenseValidate, for: fixture.viewer))
+            }
+        }
+        Benchmark("Full validation (\(name))", configuration: io) { benchmark in
+            let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations { blackHole(try await fixture.validateOnce()) }
+        }
+    }
+
+    Benchmark("Raw SQLite baseline (validation's reads and writes)", configuration: io) { benchmark in
+        let fixture = try await Fixtures.shared.sqlite()
+        let baseline = try RawSQLiteBaseline(
+            path: fixture.directory! + "/tmws.db", keyHash: Digest.sha256Hex(fixture.viewerKey),
+            agentID: fixture.viewer.agentID.uuidString.lowercased(), licenseID: fixture.licenseID.uuidString.lowercased())
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { baseline.validateOnce(now: Timestamp.sqliteText(Date())) }
+    }
+
+    Benchmark("Full validation, 4 concurrent tasks (SQLite file)", configuration: io) { benchmark in
+        let fixture = try await Fixtures.shared.sqlite()
+        let perTask = benchmark.scaledIterations.count / 4
+        benchmark.startMeasurement()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { for _ in 0..<perTask { blackHole(try await fixture.validateOnce()) } }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    Benchmark("generateLicenseKey (SQLite file)", configuration: io) { benchmark in
+        let fixture = try await Fixtures.shared.sqlite()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await fixture.service.generateLicenseKey(as: fixture.admin, tier: .pro, expiresDays: 365))
+        }
+    }
+
+    Benchmark("revokeLicenseKey (SQLite file)", configuration: io) { benchmark in
+        let fixture = try await Fixtures.shared.sqlite()
+        var ids: [UUID] = []
+        for _ in benchmark.scaledIterations {
+            ids.append(try await fixture.service.generateLicenseKey(as: fixture.admin, tier: .free).license.id)
+        }
+        benchmark.startMeasurement()
+        for id in ids { blackHole(try await fixture.service.revokeLicenseKey(as: fixture.admin, id: id, reason: "bench")) }
+    }
+
+    let history = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 2000)
+    Benchmark("usageHistory first page of 100 (100k rows)", configuration: history) { benchmark in
+        let fixture = try await Fixtures.shared.deepHistory()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await fixture.service.usageHistory(as: fixture.admin, licenseID: fixture.licenseID, limit: 100))
+        }
+    }
+    Benchmark("usageHistory page 100,000 rows deep", configuration: history) { benchmark in
+        let fixture = try await Fixtures.shared.deepHistory()
+        var cursor: String?
+        for _ in 0..<999 {
+            cursor = try await fixture.store.usageHistory(licenseID: fixture.licenseID, page: PageRequest(limit: 100, cursor: cursor)).nextCursor
+        }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await fixture.service.usageHistory(as: fixture.admin, licenseID: fixture.licenseID, limit: 100, cursor: cursor))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import TMWSLicenseCore
+import TMWSStorage
+
+/// `tmwsctl migrate`: the schema revisions (what `alembic` did in the Python deployment).
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show and change the schema revision.",
+        subcommands: [Status.self, Up.self, Down.self, History.self])
+
+    struct RevisionResult: Encodable {
+        var revision: String?
+        var head: String
+        var isHead: Bool
+        var applied: [String]?
+        var undone: [String]?
+    }
+
+    static func label(_ revision: String?) -> String {
+        guard let revision else { return "none (empty database)" }
+        return revision == SchemaRevision.head ? "\(revision) (head)" : revision
+    }
+
+    static func revision(_ text: String) throws -> String? {
+        if text == "base" { return nil }
+        guard SchemaRevision.named(text) != nil else {
+            throw ValidationError(
+                "unknown revision '\(text.prefix(40))'; use one of \(SchemaRevision.all.map(\.id).joined(separator: ", ")) or base")
+        }
+        return text
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the current revision, e.g. `571948cc671b (head)`.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let revision = try await global.migratingStore().currentRevision()
+            if global.json {
+                return try JSONOutput.print(RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head))
+            }
+            Console.out(Migrate.label(revision))
+        }
+    }
+
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Upgrade the schema (default: to head).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("to"), help: ArgumentHelp("The revision to upgrade to.", valueName: "rev"))
+        var target: String = SchemaRevision.head
+
+        func validate() throws { _ = try Migrate.revision(target) }
+
+        func run() async throws {
+            guard let target = try Migrate.revision(target) else { throw ValidationError("`base` is not an upgrade target") }
+            let store = try global.migratingStore()
+            let applied = try await store.upgrade(to: target)
+            let revision = try await store.currentRevision()
+            if global.json {
+                return try JSONOutput.print(
+                    RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, applied: applied.map(\.id)))
+            }
+            for step in applied { Console.out("Running upgrade \(step.downRevision ?? "<base>") -> \(step.id), \(step.message)") }
+            if applied.isEmpty { Console.out("already at \(Migrate.label(revision)); nothing to do") }
+            Console.out("now at \(Migrate.label(revision))")
+            if revision == SchemaRevision.head, try await store.allAgents(matching: AgentFilter(role: "admin", status: .active)).isEmpty {
+                Console.error("note: no agent has the admin role (the RBAC revision makes every agent a viewer); run `tmwsctl init` to give the bootstrap admin its role back")
+            }
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Downgrade the schema (default: one step).",
+            discussion: """
+                Each step removes exactly what it added and keeps every other table, column and row.
+                Asks for confirmation on a terminal; otherwise pass --yes. Take a `tmwsctl backup` first.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "How many steps to go down.") var steps: Int?
+        @Option(name: .customLong("to"), help: ArgumentHelp("The revision to go down to (or `base`).", valueName: "rev"))
+        var target: String?
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func validate() throws {
+            if steps != nil, target != nil { throw ValidationError("pass either --steps or --to, not both") }
+            if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+            if let target { _ = try Migrate.revision(target) }
+        }
+
+        func run() async throws {
+            let store = try global.migratingStore()
+            let current = try await store.currentRevision()
+            if !yes {
+                guard Console.stdinIsTerminal else {
+                    throw Failure("downgrading removes schema (and the rows in removed tables); re-run with --yes to confirm")
+                }
+                let what = target.map { "to \($0)" } ?? "\(steps ?? 1) step(s)"
+                guard Console.confirm("Downgrade \(global.database ?? "the database") from \(Migrate.label(current)) \(what)?") else {
+                    throw Failure("downgrade cancelled; nothing changed")
+                }
+            }
+            let undone = if let target { try await store.downgrade(to: try Migrate.revision(target)) } else { try await store.downgrade(steps: steps ?? 1) }
+            let revision = try await store.currentRevision()
+            if global.json {
+                return try JSONOutput.print(
+                    RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, undone: undone.map(\.id)))
+            }
+            for step in undone { Console.out("Running downgrade \(step.id) -> \(step.downRevision ?? "<base>"), \(step.message)") }
+            Console.out("now at \(Migrate.label(revision))")
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every revision, newest first, marking the current one.")
+        @OptionGroup var global: GlobalOptions
+
+        struct Entry: Encodable {
+            var id: String
+            var downRevision: String?
+            var message: String
+            var isHead: Bool
+            var isCurrent: Bool
+        }
+
+        func run() async throws {
+            let current: String? =
+                if case .sqliteFile(let path) = try global.location(), Deployment.databaseExists(at: path) {
+                    try await SQLiteStore(path: path).currentRevision()
+                } else { nil }
+            let entries = SchemaRevision.all.reversed().map {
+                Entry(id: $0.id, downRevision: $0.downRevision, message: $0.message, isHead: $0.id == SchemaRevision.head, isCurrent: $0.id == current)
+            }
+            if global.json { return try JSONOutput.print(entries) }
+            for entry in entries {
+                let marks = [entry.isHead ? "head" : nil, entry.isCurrent ? "current" : nil].compactMap { $0 }
+                let suffix = marks.isEmpty ? "" : " (\(marks.joined(separator: ", ")))"
+                Console.out("\(entry.downRevision ?? "<base>") -> \(entry.id)\(suffix), \(entry.message)")
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import TMWSLicenseCore
+import TMWSStorage
+
+/// `tmwsctl stats`: the deployment guide's four monitoring metrics with their alert thresholds.
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Monitoring metrics: DENY rate, licenses per day, validation failure rate, migration version.",
+        discussion: "Exits 1 when any metric alerts, so it can run from cron or a monitoring agent.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The window of the rates (e.g. 15m, 1h, 1d).") var window: String = "1h"
+
+    struct MetricView: Encodable {
+        var name: String
+        var value: Double
+        var count: Int?
+        var total: Int?
+        var threshold: String
+        var alert: Bool
+        var summary: String
+    }
+
+    struct Result: Encodable {
+        var generatedAt: Date
+        var windowSeconds: Double
+        var revision: String?
+        var alert: Bool
+        var metrics: [String: MetricView]
+    }
+
+    func validate() throws { _ = try Parse.duration(window) }
+
+    func run() async throws {
+        let seconds = try Parse.duration(window)
+        let report: MonitoringReport
+        let path = try global.existingDatabasePath()
+        let revision = try await SQLiteStore(path: path).currentRevision()
+        if revision != SchemaRevision.head {
+            report = .unmigrated(revision: revision, window: seconds, generatedAt: Date())
+        } else {
+            let (deployment, principal) = try await global.session()
+            report = try await deployment.service.monitoringReport(as: principal, window: seconds)
+        }
+        if global.json {
+            let metrics = report.metrics.map {
+                MetricView(name: $0.name, value: $0.value, count: $0.count, total: $0.total, threshold: $0.threshold, alert: $0.alert, summary: $0.summary)
+            }
+            try JSONOutput.print(
+                Result(
+                    generatedAt: report.generatedAt, windowSeconds: report.window, revision: report.revision, alert: report.alerting,
+                    metrics: Dictionary(uniqueKeysWithValues: metrics.map { ($0.name, $0) })))
+        } else {
+            for metric in report.metrics {
+                Console.out("[\(metric.alert ? "ALERT" : "OK")] \(metric.name): \(metric.summary) (alert if \(metric.threshold))")
+            }
+        }
+        if report.alerting { throw ExitCode(Failure.checkFailed) }
+    }
+}

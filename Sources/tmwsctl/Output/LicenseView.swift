@@ -1,0 +1,84 @@
+import Foundation
+import TMWSStorage
+
+/// A license record as `--json` prints it (never the key: it is not stored).
+struct LicenseView: Encodable {
+    var licenseId: String
+    var ownerId: String
+    var owner: String?
+    var namespace: String
+    var tier: String
+    var status: String
+    var isPerpetual: Bool
+    var issuedAt: Date
+    var expiresAt: Date?
+    var revokedAt: Date?
+    var revokedReason: String?
+    var revokedBy: String?
+    var lastValidatedAt: Date?
+    var validationCount: Int64
+    var metadata: [String: String]
+
+    init(_ license: License, status: LicenseStatus, ownerName: String? = nil) {
+        licenseId = license.id.uuidString.lowercased()
+        ownerId = license.ownerID.uuidString.lowercased()
+        owner = ownerName
+        namespace = license.namespace
+        tier = license.tier
+        self.status = status.rawValue
+        isPerpetual = license.expiresAt == nil
+        issuedAt = license.issuedAt
+        expiresAt = license.expiresAt
+        revokedAt = license.revokedAt
+        revokedReason = license.revokedReason
+        revokedBy = license.revokedBy?.uuidString.lowercased()
+        lastValidatedAt = license.lastValidatedAt
+        validationCount = license.validationCount
+        metadata = license.metadata
+    }
+
+    var line: String {
+        "\(licenseId)\t\(tier)\t\(status)\t\(namespace)\texpires \(expiresAt.map(JSONOutput.iso8601) ?? "never")"
+    }
+
+    /// The multi-line text of `license info`.
+    var text: [String] {
+        [
+            "license_id:       \(licenseId)",
+            "owner:            \(owner ?? ownerId)",
+            "namespace:        \(namespace)",
+            "tier:             \(tier)",
+            "status:           \(status)",
+            "issued_at:        \(JSONOutput.iso8601(issuedAt))",
+            "expires_at:       \(expiresAt.map(JSONOutput.iso8601) ?? "never (perpetual)")",
+            "revoked_at:       \(revokedAt.map(JSONOutput.iso8601) ?? "-")\(revokedReason.map { " (\($0))" } ?? "")",
+            "last_validated:   \(lastValidatedAt.map(JSONOutput.iso8601) ?? "never")",
+            "validation_count: \(validationCount)",
+        ]
+    }
+}
+
+/// One usage row as `--json` prints it.
+struct UsageView: Encodable {
+    var id: Int64
+    var licenseId: String?
+    var agentId: String
+    var validatedAt: Date
+    var valid: Bool
+    var featureAccessed: String?
+    var failureReason: String?
+
+    init(_ record: UsageRecord) {
+        id = record.id
+        licenseId = record.licenseID?.uuidString.lowercased()
+        agentId = record.agentID.uuidString.lowercased()
+        validatedAt = record.validatedAt
+        valid = record.valid
+        featureAccessed = record.featureAccessed
+        failureReason = record.failureReason
+    }
+
+    var line: String {
+        "\(JSONOutput.iso8601(validatedAt))\t\(valid ? "VALID" : failureReason ?? "INVALID")\tagent \(agentId)\t\(featureAccessed ?? "-")"
+    }
+}

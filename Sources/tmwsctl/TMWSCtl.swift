@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `tmwsctl`: the administrators' CLI. Every step of the deployment guide as a command.
+///
+/// Exit status: 0 on success, 1 on a failed check or an alert, 2 on usage or input errors.
+@main
+struct TMWSCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tmwsctl",
+        abstract: "Administer a TMWS deployment: database, schema, backups, agents, licenses, audit log and monitoring.",
+        discussion: """
+            The database is --db URL, else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db.
+            Exit status: 0 success, 1 failed check or alert, 2 usage or input error.
+            Shell completion: tmwsctl --generate-completion-script bash|zsh|fish
+            """,
+        version: "2.3.0",
+        subcommands: [
+            Init.self, Migrate.self, Schema.self, Backup.self, Restore.self, AgentCommand.self, LicenseCommand.self,
+            Audit.self, Stats.self,
+        ])
+
+    /// Parses, runs, and maps every failure to an exit status and a message on standard error.
+    static func main() async {
+        LogSetup.bootstrap()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let (message, status) = Failure.report(for: error)
+            if let message { Console.error(message) }
+            Foundation.exit(status)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import TMWSLicenseCore
+import TMWSRBAC
+import TMWSStorage
+import TMWSTestSupport
+import Testing
+
+/// Role and status changes through the service: audited, and effective on the very next call.
+@Suite struct AgentAdministrationTests {
+    @Test(arguments: StoreBackend.allCases)
+    func roleChangesApplyOnTheNextCall(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let admin = try await f.agent("admin", role: .admin)
+        let agent = try await f.agent("worker", role: .viewer)
+        let denied = LicenseError(.permissionDenied, "")
+        await #expect(throws: denied) { try await f.service.generateLicenseKey(as: agent, tier: .pro) }
+
+        let promoted = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .editor)
+        #expect(promoted.role == "editor")
+        let generated = try await f.service.generateLicenseKey(as: agent, tier: .pro)
+        await #expect(throws: denied) { try await f.service.revokeLicenseKey(as: agent, id: generated.license.id) }
+
+        _ = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .admin)
+        #expect(try await f.service.auditLog(as: agent, limit: 1).items.count == 1)
+
+        _ = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .viewer)
+        await #expect(throws: denied) { try await f.service.generateLicenseKey(as: agent, tier: .pro) }
+        await #expect(throws: denied) { try await f.service.auditLog(as: agent) }
+        // Still the owner: reading its own license stays allowed.
+        #expect(try await f.service.licenseInfo(as: agent, id: generated.license.id).status == .active)
+
+        let events = try await f.auditEvents("role_changed")
+        #expect(events.map { [$0.details["from"], $0.details["to"]] } == [["admin", "viewer"], ["editor", "admin"], ["viewer", "editor"]])
+        #expect(events.allSatisfy { $0.userID == admin.agentID && $0.details["agent"] == "worker" })
+        #expect(events.allSatisfy { $0.details["agent_id"] == agent.agentID.lower })
+        #expect(try await f.storedAgent(agent)?.role == "viewer")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func suspensionAppliesOnTheNextCall(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let admin = try await f.agent("admin", role: .admin)
+        let editor = try await f.agent("editor", role: .editor)
+        let generated = try await f.generate(by: editor)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).valid)
+
+        let suspended = try await f.service.setAgentStatus(as: admin, agentNamed: "editor", to: .suspended)
+        #expect(suspended.status == .suspended)
+        let denied = LicenseError(.permissionDenied, "")
+        let error = await #expect(throws: denied) { try await f.service.validateLicenseKey(as: editor, key: generated.key) }
+        #expect(error?.reason == .agentSuspended)
+        await #expect(throws: denied) { try await f.service.generateLicenseKey(as: editor, tier: .pro) }
+        await #expect(throws: denied) { try await f.service.licenseInfo(as: editor, id: generated.license.id) }
+        await #expect(throws: denied) { try await f.service.usageHistory(as: editor, licenseID: generated.license.id) }
+        await #expect(throws: denied) { try await f.service.listLicenses(as: editor) }
+        // The suspended agent's licenses keep working for others.
+        #expect(try await f.service.validateLicenseKey(as: admin, key: generated.key).valid)
+
+        _ = try await f.service.setAgentStatus(as: admin, agentNamed: "editor", to: .active)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).valid)
+        #expect(try await f.license(generated.license.id)?.validationCount == 3)
+
+        let events = try await f.auditEvents("status_changed")
+        #expect(events.map { [$0.details["from"], $0.details["to"]] } == [["suspended", "active"], ["active", "suspended"]])
+        #expect(events.allSatisfy { $0.userID == admin.agentID })
+    }
+
+    /// A suspended admin loses everything at once, including the power to undo its suspension.
+    @Test(arguments: StoreBackend.allCases)
+    func suspendedAdminIsDenied(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let root = try await f.agent("root", role: .admin)
+        let admin = try await f.agent("admin", role: .admin)
+        _ = try await f.service.setAgentStatus(as: root, agentNamed: "admin", to: .suspended)
+        let denied = LicenseError(.permissionDenied, "")
+        await #expect(throws: denied) { try await f.service.setAgentStatus(as: admin, agentNamed: "admin", to: .active) }
+        await #expect(throws: denied) { try await f.service.setAgentRole(as: admin, agentNamed: "root", to: .viewer) }
+        await #expect(throws: denied) { try await f.service.auditLog(as: admin) }
+        #expect(try await f.store.agent(named: "root")?.role == "admin")
+        #expect(try await f.storedAgent(admin)?.status == .suspended)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func invalidTargetsAreRefused(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let admin = try await f.agent("admin", role: .admin)
+        _ = try await f.agent("target", role: .viewer)
+        await #expect(throws: LicenseError(.notFound, "")) { try await f.service.setAgentRole(as: admin, agentNamed: "ghost", to: .editor) }
+        await #expect(throws: LicenseError(.notFound, "")) {
+            try await f.service.setAgentStatus(as: admin, agentNamed: "ghost", to: .suspended)
+        }
+        await #expect(throws: LicenseError(.invalidArgument, "")) {
+            try await f.service.setAgentStatus(as: admin, agentNamed: "target", to: AgentStatus(rawValue: "deleted"))
+        }
+        #expect(try await f.store.agent(named: "target")?.status == .active)
+        // An unknown principal (no such agent) is denied, not an error of another kind.
+        let ghost = Principal(agentID: UUID())
+        let error = await #expect(throws: LicenseError(.permissionDenied, "")) {
+            try await f.service.validateLicenseKey(as: ghost, key: "TMWS-PRO-x")
+        }
+        #expect(error?.reason == .agentNotFound)
+        #expect(try await f.auditEvents("role_changed").isEmpty)
+        #expect(try await f.auditEvents("status_changed").isEmpty)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import TMWSLicenseCore
+import TMWSRBAC
+import TMWSStorage
+import TMWSTestSupport
+
+/// One ``LicenseService`` on one backend. The store and the service share one ``TestClock``, so
+/// time stands still until a test moves it.
+struct ServiceFixture {
+    static let secret = try! SigningSecret(Array("tmws-test-vector-secret-0123456789abcdef".utf8))
+    static let signer = LicenseSigner(secret: secret)
+    /// Another deployment's secret: its keys must never validate here.
+    static let otherSigner = LicenseSigner(secret: try! SigningSecret(Array("another-deployment-secret-0123456789abcdef".utf8)))
+
+    let clock: TestClock
+    let handle: TemporaryStore
+    /// The wrapper the service talks to, when faults are injected.
+    let faults: FaultInjectingStore?
+    let service: LicenseService
+
+    /// The backend's own store (never faulty): for setting up and for checking what was written.
+    var store: any Store { handle.store }
+
+    init(_ backend: StoreBackend, injectingFaults: Bool = false) async throws {
+        let clock = TestClock()
+        self.clock = clock
+        handle = try await backend.makeStore(clock: clock.now)
+        if injectingFaults {
+            let faults = FaultInjectingStore(handle.store)
+            self.faults = faults
+            service = LicenseService(store: faults, signer: Self.signer, clock: clock.now)
+        } else {
+            faults = nil
+            service = LicenseService(store: handle.store, signer: Self.signer, clock: clock.now)
+        }
+    }
+
+    /// Creates an agent and returns its principal.
+    @discardableResult
+    func agent(_ name: String, role: Role, namespace: String = "default") async throws -> Principal {
+        let agent = try await store.createAgent(NewAgent(name: name, namespace: namespace, role: role.rawValue))
+        return Principal(agentID: agent.id)
+    }
+
+    /// Generates a license through the service.
+    func generate(by principal: Principal, tier: LicenseTier = .pro, days: Int? = 30) async throws -> GeneratedLicense {
+        try await service.generateLicenseKey(as: principal, tier: tier, expiresDays: days)
+    }
+
+    /// Every usage row of a license, newest first, read straight from the store.
+    func usageRows(_ licenseID: UUID) async throws -> [UsageRecord] {
+        var rows: [UsageRecord] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.usageHistory(licenseID: licenseID, page: PageRequest(limit: 1000, cursor: cursor))
+            rows += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return rows
+    }
+
+    /// Counts of every usage row, those without a license included.
+    func usageCounts() async throws -> UsageCounts {
+        try await store.usageCounts(since: Date(timeIntervalSince1970: 0), until: nil)
+    }
+
+    /// Audit events of one type, newest first.
+    func auditEvents(_ eventType: String) async throws -> [AuditEvent] {
+        try await store.auditEvents(matching: AuditFilter(eventType: eventType), page: PageRequest(limit: 1000)).items
+    }
+
+    /// The stored license.
+    func license(_ id: UUID) async throws -> License? {
+        try await store.license(id: id)
+    }
+
+    /// The agent as stored.
+    func storedAgent(_ principal: Principal) async throws -> Agent? {
+        try await store.agent(id: principal.agentID)
+    }
+}
+
+extension UUID {
+    /// The canonical lowercase text, as keys and audit details write it.
+    var lower: String { uuidString.lowercased() }
+}

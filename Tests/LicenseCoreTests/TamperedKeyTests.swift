@@ -1,0 +1,138 @@
+import Foundation
+import TMWSLicenseCore
+import TMWSRBAC
+import TMWSStorage
+import TMWSTestSupport
+import Testing
+
+/// Forged and mangled keys: each is refused with its stable code, discloses nothing about the
+/// license, and is recorded as exactly one usage row.
+@Suite struct TamperedKeyTests {
+    /// One way of changing a genuine key (a dated PRO license).
+    enum Tamper: String, CaseIterable, Sendable, CustomStringConvertible {
+        case tierRaised, tierResignedWithSecret, otherUUID, checksumDigit, otherSecret, expiryResignedPerpetual
+        case expiryResignedLater, uppercaseUUID, bracedUUID, nonASCIIChecksum, megabyte, empty
+
+        var description: String { rawValue }
+
+        var expected: VerdictCode {
+            switch self {
+            case .tierRaised, .tierResignedWithSecret, .checksumDigit, .otherSecret, .expiryResignedPerpetual, .expiryResignedLater:
+                .badSignature
+            case .otherUUID: .notFound
+            case .uppercaseUUID, .bracedUUID, .nonASCIIChecksum, .megabyte, .empty: .malformed
+            }
+        }
+
+        /// Whether the attempt resolves to the license (and so is recorded against it).
+        var resolvesToLicense: Bool { expected == .badSignature }
+
+        func apply(to key: String, license: License) -> String {
+            let id = license.id.lower
+            let checksum = String(key.suffix(16))
+            switch self {
+            case .tierRaised:
+                return key.replacingOccurrences(of: "TMWS-PRO-", with: "TMWS-ENTERPRISE-")
+            case .tierResignedWithSecret:
+                // The secret is right and the expiry is right, but the license is not ENTERPRISE.
+                return ServiceFixture.signer.key(tier: .enterprise, id: license.id, expiresAt: license.expiresAt).text
+            case .otherUUID:
+                return key.replacingOccurrences(of: id, with: UUID().uuidString.lowercased())
+            case .checksumDigit:
+                let last = checksum.last == "0" ? "1" : "0"
+                return String(key.dropLast()) + last
+            case .otherSecret:
+                return ServiceFixture.otherSigner.key(tier: .pro, id: license.id, expiresAt: license.expiresAt).text
+            case .expiryResignedPerpetual:
+                return ServiceFixture.signer.key(tier: .pro, id: license.id, expiresAt: nil).text
+            case .expiryResignedLater:
+                return ServiceFixture.signer.key(tier: .pro, id: license.id, expiresAt: license.expiresAt! + 365 * 86_400).text
+            case .uppercaseUUID:
+                return key.replacingOccurrences(of: id, with: id.uppercased())
+            case .bracedUUID:
+                return key.replacingOccurrences(of: id, with: "{\(id)}")
+            case .nonASCIIChecksum:
+                return String(key.dropLast()) + "é"
+            case .megabyte:
+                return String(repeating: key, count: 1_000_000 / key.utf8.count + 1)
+            case .empty:
+                return ""
+            }
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases, Tamper.allCases)
+    func tamperedKeyIsRefusedAndRecordedOnce(_ backend: StoreBackend, _ tamper: Tamper) async throws {
+        let f = try await ServiceFixture(backend)
+        let editor = try await f.agent("editor", role: .editor)
+        let viewer = try await f.agent("viewer", role: .viewer)
+        let generated = try await f.generate(by: editor, tier: .pro, days: 30)
+        let id = generated.license.id
+        let forged = tamper.apply(to: generated.key, license: generated.license)
+        #expect(forged != generated.key)
+
+        let before = try await f.usageCounts()
+        let result = try await f.service.validateLicenseKey(as: viewer, key: forged, featureAccessed: "export")
+        #expect(result.code == tamper.expected)
+        #expect(!result.valid)
+        // A forged or unknown key learns nothing about the license.
+        #expect(result.tier == nil && result.licenseID == nil && result.expiresAt == nil && result.isPerpetual == nil)
+
+        let after = try await f.usageCounts()
+        #expect(after.total == before.total + 1)
+        #expect(after.failed == before.failed + 1)
+        let rows = try await f.usageRows(id)
+        if tamper.resolvesToLicense {
+            #expect(rows.count == 1)
+            #expect(rows.first?.licenseID == id)
+            #expect(rows.first?.valid == false)
+            #expect(rows.first?.failureReason == tamper.expected.rawValue)
+            #expect(rows.first?.agentID == viewer.agentID)
+            #expect(rows.first?.featureAccessed == "export")
+        } else {
+            // license_id is NULL: nothing is recorded against the license.
+            #expect(rows.isEmpty)
+        }
+        let license = try #require(try await f.license(id))
+        #expect(license.validationCount == 0 && license.lastValidatedAt == nil)
+
+        // The genuine key is untouched by the attempt.
+        #expect(try await f.service.validateLicenseKey(as: viewer, key: generated.key).code == .valid)
+        #expect(try await f.usageRows(id).count == (tamper.resolvesToLicense ? 2 : 1))
+    }
+
+    /// A perpetual license's key re-signed with a made-up expiry, and a key copied between licenses.
+    @Test(arguments: StoreBackend.allCases)
+    func perpetualResignedAndSwappedKeys(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let editor = try await f.agent("editor", role: .editor)
+        let perpetual = try await f.generate(by: editor, tier: .enterprise, days: nil)
+        let dated = try await f.generate(by: editor, tier: .enterprise, days: 30)
+        let resigned = ServiceFixture.signer.key(tier: .enterprise, id: perpetual.license.id, expiresAt: f.clock.date + 86_400).text
+        #expect(try await f.service.validateLicenseKey(as: editor, key: resigned).code == .badSignature)
+        // The dated license's id with the perpetual license's checksum.
+        let swapped = "TMWS-ENTERPRISE-\(dated.license.id.lower)-\(perpetual.key.suffix(16))"
+        #expect(try await f.service.validateLicenseKey(as: editor, key: swapped).code == .badSignature)
+        #expect(try await f.usageRows(perpetual.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
+        #expect(try await f.usageRows(dated.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
+    }
+
+    /// A key signed correctly for an id that was never issued is NOT_FOUND, and a forged key for a
+    /// revoked or expired license is still BAD_SIGNATURE: authenticity is checked before state.
+    @Test(arguments: StoreBackend.allCases)
+    func authenticityIsCheckedBeforeState(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let admin = try await f.agent("admin", role: .admin)
+        let generated = try await f.generate(by: admin, tier: .pro, days: 30)
+        let never = ServiceFixture.signer.key(tier: .pro, id: UUID(), expiresAt: nil).text
+        #expect(try await f.service.validateLicenseKey(as: admin, key: never).code == .notFound)
+
+        let forged = ServiceFixture.otherSigner.key(tier: .pro, id: generated.license.id, expiresAt: generated.license.expiresAt).text
+        _ = try await f.service.revokeLicenseKey(as: admin, id: generated.license.id, reason: "test")
+        let revoked = try await f.service.validateLicenseKey(as: admin, key: forged)
+        #expect(revoked.code == .badSignature && revoked.licenseID == nil)
+        f.clock.advance(by: 31 * 86_400)
+        #expect(try await f.service.validateLicenseKey(as: admin, key: forged).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: admin, key: generated.key).code == .revoked)
+    }
+}

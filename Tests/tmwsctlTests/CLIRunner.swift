@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs the built `tmwsctl` binary against a temporary directory, with `HOME` pointed there so
+/// nothing touches the real `~/.tmws`.
+struct CLIRunner {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let directory: URL
+    var databasePath: String { directory.appendingPathComponent("data/tmws.db").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmwsctl-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `tmwsctl ARGS` with `--db` defaulting to this runner's database (via the environment).
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = directory.appendingPathComponent("home").path
+        environment["TMWS_DATABASE_URL"] = "sqlite:///" + databasePath
+        environment["TMWS_SECRET_KEY"] = nil
+        environment["TMWS_SECRET_KEY_FILE"] = nil
+        process.environment = environment
+        let id = UUID().uuidString
+        let outURL = directory.appendingPathComponent("out-\(id)"), errURL = directory.appendingPathComponent("err-\(id)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin {
+            let inURL = directory.appendingPathComponent("in-\(id)")
+            try Data(stdin.utf8).write(to: inURL)
+            process.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+
+    /// The built binary: `TMWSCTL`, else `tmwsctl` beside the test bundle, else under the package's scratch directories.
+    static func binary() throws -> URL {
+        let fm = FileManager.default
+        if let explicit = ProcessInfo.processInfo.environment["TMWSCTL"], fm.isExecutableFile(atPath: explicit) {
+            return URL(fileURLWithPath: explicit)
+        }
+        var candidates: [URL] = []
+        var directory = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent("tmwsctl"))
+            directory = directory.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let scratch = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasPrefix(".build") }.sorted()
+        candidates += scratch.map { root.appendingPathComponent($0).appendingPathComponent("debug/tmwsctl") }
+        guard let found = candidates.first(where: { fm.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "tmwsctl (build it first: swift build --product tmwsctl)"])
+        }
+        return found
+    }
+}
