@@ -32,6 +32,8 @@ enum HTTPServer {
                 }
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
+                // HTTPTypes keeps the HTTP/1 Host header as the request's authority, not as a field.
+                if let authority = request.head.authority { headers[MCP.HTTPHeaderName.host] = authority }
                 let mcpRequest = MCP.HTTPRequest(
                     method: request.method.rawValue, headers: headers,
                     body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, path: request.uri.path)

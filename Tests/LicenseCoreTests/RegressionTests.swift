@@ -35,10 +35,11 @@ import Testing
     }
 
     /// (b) The original checked revocation and recorded usage in separate steps, so a validation
-    /// could pass against a license revoked in between. Race 200 validations against one revoke.
-    @Test(arguments: StoreBackend.allCases)
-    func revocationRacesValidationAtomically(_ backend: StoreBackend) async throws {
-        let f = try await ServiceFixture(backend)
+    /// could pass against a license revoked in between. Race 200 validations against one revoke,
+    /// on each backend as it is and slowed down around reads and usage writes (``SlowStore``).
+    @Test(arguments: StoreBackend.allCases, [false, true])
+    func revocationRacesValidationAtomically(_ backend: StoreBackend, slowed: Bool) async throws {
+        let f = try await ServiceFixture(backend, slowed: slowed)
         let admin = try await f.agent("admin", role: .admin)
         let viewer = try await f.agent("viewer", role: .viewer)
         let generated = try await f.generate(by: admin, days: nil)

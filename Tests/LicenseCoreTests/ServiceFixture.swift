@@ -21,18 +21,19 @@ struct ServiceFixture {
     /// The backend's own store (never faulty): for setting up and for checking what was written.
     var store: any Store { handle.store }
 
-    init(_ backend: StoreBackend, injectingFaults: Bool = false) async throws {
+    /// - Parameters:
+    ///   - injectingFaults: the service talks to a ``FaultInjectingStore`` (see ``faults``).
+    ///   - slowed: the service talks to a ``SlowStore``, which widens race windows.
+    init(_ backend: StoreBackend, injectingFaults: Bool = false, slowed: Bool = false) async throws {
         let clock = TestClock()
         self.clock = clock
         handle = try await backend.makeStore(clock: clock.now)
-        if injectingFaults {
-            let faults = FaultInjectingStore(handle.store)
-            self.faults = faults
-            service = LicenseService(store: faults, signer: Self.signer, clock: clock.now)
-        } else {
-            faults = nil
-            service = LicenseService(store: handle.store, signer: Self.signer, clock: clock.now)
-        }
+        let faults = injectingFaults ? FaultInjectingStore(handle.store) : nil
+        self.faults = faults
+        var serviceStore: any Store = handle.store
+        if let faults { serviceStore = faults }
+        if slowed { serviceStore = SlowStore(serviceStore) }
+        service = LicenseService(store: serviceStore, signer: Self.signer, clock: clock.now)
     }
 
     /// Creates an agent and returns its principal.

@@ -113,7 +113,7 @@ async def lifecycle(open_session, deployment):
 
 
 def test_stdio_lifecycle(deployment):
-    anyio.run(lifecycle, stdio_session, deployment)
+    anyio.run(lifecycle, lambda key: stdio_session(deployment, key), deployment)
 
 
 def test_http_lifecycle(deployment, http_server):
