@@ -32,7 +32,7 @@ struct ServiceFixture {
         self.faults = faults
         var serviceStore: any Store = handle.store
         if let faults { serviceStore = faults }
-        if slowed { serviceStore = SlowStore(serviceStore) }
+        if slowed { serviceStore = SlowStore(serviceStore, tick: { clock.advance(by: 0.001) }) }
         service = LicenseService(store: serviceStore, signer: Self.signer, clock: clock.now)
     }
 

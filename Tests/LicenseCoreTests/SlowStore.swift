@@ -9,14 +9,19 @@ import TMWSStorage
 final class SlowStore: Store {
     let base: any Store
     let pause: Duration
+    /// Called after each pause, e.g. to move a test clock on, so that a stale decision recorded
+    /// after a revocation carries a later time than the revocation.
+    let tick: @Sendable () -> Void
 
-    init(_ base: any Store, pause: Duration = .microseconds(300)) {
+    init(_ base: any Store, pause: Duration = .microseconds(300), tick: @escaping @Sendable () -> Void = {}) {
         self.base = base
         self.pause = pause
+        self.tick = tick
     }
 
     private func nap() async {
         try? await Task.sleep(for: pause)
+        tick()
     }
 
     func license(id: UUID) async throws -> License? {

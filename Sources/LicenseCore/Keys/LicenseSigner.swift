@@ -6,30 +6,64 @@ import TMWSRBAC
 /// HMAC-SHA256(secret, "{TIER}:{uuid}:{expiry}"), where expiry is the Unix time in whole seconds
 /// or `PERPETUAL`. Byte-compatible with TMWS v2.3.0 (Python) keys signed with the same secret.
 public struct LicenseSigner: Sendable {
-    let secret: SigningSecret
+    /// The HMAC keyed once; each checksum continues from a copy of this state.
+    private let keyed: HMAC<SHA256>
 
     public init(secret: SigningSecret) {
-        self.secret = secret
+        self.keyed = HMAC<SHA256>(key: secret.key)
     }
 
     /// The checksum of a key's contents.
     public func checksum(tier: LicenseTier, id: UUID, expiresAt: Date?) -> LicenseKey.Checksum {
-        var message = tier.rawValue
-        message += ":"
-        message += id.uuidString.lowercased()
-        message += ":"
-        if let expiresAt {
-            message += String(Int64(expiresAt.timeIntervalSince1970.rounded(.down)))
-        } else {
-            message += "PERPETUAL"
-        }
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: secret.key)
-        return mac.withUnsafeBytes { raw in
+        var mac = keyed
+        Self.withMessage(tier: tier, id: id, expiresAt: expiresAt) { mac.update(data: $0) }
+        return mac.finalize().withUnsafeBytes { raw in
             var value: UInt64 = 0
             for index in 0..<8 { value = value << 8 | UInt64(raw[index]) }
             return LicenseKey.Checksum(value)
         }
     }
+
+    /// Builds `"{TIER}:{uuid}:{expiry}"` in a stack buffer, without intermediate strings.
+    private static func withMessage<T>(
+        tier: LicenseTier, id: UUID, expiresAt: Date?, _ body: (UnsafeRawBufferPointer) -> T
+    ) -> T {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
+            var count = 0
+            func append(_ byte: UInt8) {
+                buffer[count] = byte
+                count += 1
+            }
+            for byte in tier.rawValue.utf8 { append(byte) }
+            append(UInt8(ascii: ":"))
+            withUnsafeBytes(of: id.uuid) { uuid in
+                for (index, byte) in uuid.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 { append(UInt8(ascii: "-")) }
+                    append(hexDigits[Int(byte >> 4)])
+                    append(hexDigits[Int(byte & 0x0f)])
+                }
+            }
+            append(UInt8(ascii: ":"))
+            if let expiresAt {
+                var seconds = Int64(expiresAt.timeIntervalSince1970.rounded(.down))
+                if seconds < 0 {
+                    append(UInt8(ascii: "-"))
+                    seconds = -seconds
+                }
+                var digits: [UInt8] = []
+                repeat {
+                    digits.append(UInt8(ascii: "0") + UInt8(seconds % 10))
+                    seconds /= 10
+                } while seconds > 0
+                for digit in digits.reversed() { append(digit) }
+            } else {
+                for byte in "PERPETUAL".utf8 { append(byte) }
+            }
+            return body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count]))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A signed key for a license.
     public func key(tier: LicenseTier, id: UUID, expiresAt: Date?) -> LicenseKey {

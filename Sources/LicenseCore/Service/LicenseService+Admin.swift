@@ -10,10 +10,10 @@ extension LicenseService {
         as principal: Principal, filter: LicenseFilter = LicenseFilter(), limit: Int = 100, cursor: String? = nil
     ) async throws(LicenseError) -> Page<License> {
         try await run("list") {
-            guard Limits.pageSize.contains(limit) else { throw LicenseError(.invalidArgument, "limit must be between 1 and 1000") }
             let agent = try await authorizer.require(.licenseRead, for: principal) { agent in
                 Resource(ownerID: filter.ownerID ?? agent.id, namespace: filter.namespace ?? agent.namespace)
             }
+            guard Limits.pageSize.contains(limit) else { throw LicenseError(.invalidArgument, "limit must be between 1 and 1000") }
             var scoped = filter
             if Role(parsing: agent.role) != .admin {
                 scoped.ownerID = agent.id
@@ -73,8 +73,8 @@ extension LicenseService {
         as principal: Principal, filter: AuditFilter = AuditFilter(), limit: Int = 100, cursor: String? = nil
     ) async throws(LicenseError) -> Page<AuditEvent> {
         try await run("audit") {
-            guard Limits.pageSize.contains(limit) else { throw LicenseError(.invalidArgument, "limit must be between 1 and 1000") }
             try await authorizer.require(.systemAudit, for: principal)
+            guard Limits.pageSize.contains(limit) else { throw LicenseError(.invalidArgument, "limit must be between 1 and 1000") }
             return try await store.auditEvents(matching: filter, page: PageRequest(limit: limit, cursor: cursor))
         }
     }

@@ -177,10 +177,10 @@ public struct LicenseService: Sendable {
         as principal: Principal, licenseID: UUID, limit: Int = 100, cursor: String? = nil
     ) async throws(LicenseError) -> Page<UsageRecord> {
         try await run("usage") {
+            _ = try await readableLicense(licenseID, permission: .licenseUsageRead, principal: principal)
             guard Limits.pageSize.contains(limit) else {
                 throw LicenseError(.invalidArgument, "limit must be between 1 and 1000")
             }
-            _ = try await readableLicense(licenseID, permission: .licenseUsageRead, principal: principal)
             return try await store.usageHistory(licenseID: licenseID, page: PageRequest(limit: limit, cursor: cursor))
         }
     }

@@ -18,12 +18,11 @@ public final class MemoryStore: Store {
         self.clock = clock
     }
 
-    /// Runs `body` in the store's critical section with the current time (millisecond precision).
+    /// Runs `body` in the store's critical section with the current time (millisecond precision),
+    /// read inside the lock so that timestamps follow the order of the atomic steps.
     func withState<T>(_ body: (inout MemoryState, Date) throws(StorageError) -> T) throws(StorageError) -> T {
-        let now = Timestamp.truncated(clock())
-        do {
-            return try state.withLock { state throws(StorageError) in try body(&state, now) }
-        }
+        let clock = self.clock
+        return try state.withLock { state throws(StorageError) in try body(&state, Timestamp.truncated(clock())) }
     }
 
     public func ping() async throws {}
