@@ -102,17 +102,23 @@ public protocol Store: Sendable {
         id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
     ) async throws -> Revocation
 
-    /// Records one validation attempt atomically: reads the license (when `licenseID` is given and
-    /// exists), applies `decide` to that state and the current time, writes one usage row, and when
-    /// the decision is valid increments `validation_count` and sets `last_validated_at` — one
-    /// transaction, so a concurrent revocation is either seen by the decision or comes after it.
+    /// Records one validation attempt atomically: runs the caller's permission check on the
+    /// validating agent (`authorize`, as ``checkAgent(id:decide:)`` does: read the agent, decide,
+    /// append the audit event it returns), and when it allows, reads the license (when `licenseID`
+    /// is given and exists), applies `decide` to that state and the current time, writes one usage
+    /// row, and when the decision is valid increments `validation_count` and sets
+    /// `last_validated_at` — one transaction, so a concurrent revocation, role change or suspension
+    /// is either seen by the decisions or comes after them.
     ///
     /// An attempt whose key resolved to no license (malformed, unknown id) is recorded with
     /// `license_id` NULL. A valid decision about no license is recorded as invalid (`NOT_FOUND`).
-    func recordValidation(
+    /// - Returns: what `authorize` concluded, and the recorded attempt — `nil` when `authorize`
+    ///   refused (its audit event is still written; no usage row is).
+    func recordValidation<Check: Sendable>(
         licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
         decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
-    ) async throws -> RecordedValidation
+    ) async throws -> (check: Check, recorded: RecordedValidation?)
 
     /// A license's usage rows, newest first (by `validated_at`, then id), with keyset pagination:
     /// a deep page costs what the first one does.
@@ -134,6 +140,18 @@ extension Store {
     /// Inserts a license without writing an audit event.
     public func insertLicense(_ license: NewLicense) async throws -> License {
         try await insertLicense(license, audit: nil)
+    }
+
+    /// Records one validation attempt atomically, without a permission check (see
+    /// ``recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``).
+    public func recordValidation(
+        licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> RecordedValidation {
+        let result = try await recordValidation(
+            licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed,
+            authorize: { _, _ in AgentCheck(result: (), allowed: true, audit: nil) }, decide: decide)
+        return result.recorded!
     }
 
     /// Revokes a license without writing an audit event.

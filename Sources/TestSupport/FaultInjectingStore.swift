@@ -150,13 +150,16 @@ public final class FaultInjectingStore: Store {
         return try await base.revokeLicense(id: id, reason: reason, revokedBy: revokedBy, audit: audit)
     }
 
-    public func recordValidation(
+    public func recordValidation<Check: Sendable>(
         licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
-    ) async throws -> RecordedValidation {
+    ) async throws -> (check: Check, recorded: RecordedValidation?) {
+        // The permission-checking form performs a permission check too: a `.checkAgent` fault applies.
+        if Check.self != Void.self { try check(.checkAgent) }
         try check(.recordValidation)
         return try await base.recordValidation(
-            licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, decide: decide)
+            licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
     }
 
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {

@@ -51,10 +51,15 @@ extension RegressionTests {
         let viewer = Principal(agentID: try await handle.store.createAgent(NewAgent(name: "viewer", namespace: "default")).id)
         let generated = try await service.generateLicenseKey(as: admin, tier: .pro)
 
-        // The validation reads the store clock twice: its permission check, then its usage step.
-        storeClock.arm(pausingCall: 2)
+        // The validation reads the store clock once, in the one step that checks the permission,
+        // decides and writes the usage row.
+        storeClock.arm(pausingCall: 1)
         let validation = Task { try await service.validateLicenseKey(as: viewer, key: generated.key) }
-        while !storeClock.hasPaused { try await Task.sleep(for: .milliseconds(1)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !storeClock.hasPaused {
+            try #require(ContinuousClock.now < deadline, "the validation never read the store clock")
+            try await Task.sleep(for: .milliseconds(1))
+        }
         clock.advance(by: 1)
         let revocation = try await service.revokeLicenseKey(as: admin, id: generated.license.id)
         let result = try await validation.value

@@ -30,12 +30,14 @@ final class SlowStore: Store {
         return license
     }
 
-    func recordValidation(
+    func recordValidation<Check: Sendable>(
         licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
-    ) async throws -> RecordedValidation {
+    ) async throws -> (check: Check, recorded: RecordedValidation?) {
         await nap()
-        return try await base.recordValidation(licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, decide: decide)
+        return try await base.recordValidation(
+            licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
     }
 
     func revokeLicense(

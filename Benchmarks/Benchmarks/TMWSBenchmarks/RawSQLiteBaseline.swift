@@ -2,8 +2,9 @@ import Foundation
 import GRDBSQLite
 
 /// The floor our layers are measured against: the reads and writes of one full validation issued
-/// straight through the sqlite3 C API — prepared statements, one transaction per step as the store
-/// does it, the same pragmas (WAL, synchronous=NORMAL, foreign keys on).
+/// straight through the sqlite3 C API — prepared statements, the API-key lookup, then one
+/// transaction for the permission check and the validation, the same pragmas (WAL,
+/// synchronous=NORMAL, foreign keys on).
 final class RawSQLiteBaseline: @unchecked Sendable {
     // @unchecked: one benchmark task uses an instance at a time; nothing is shared.
     private var db: OpaquePointer?
@@ -56,8 +57,8 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         }
     }
 
-    /// One validation: resolve the API key; a transaction reading the agent and writing the audit
-    /// row; a transaction reading the license, bumping its counter and writing the usage row.
+    /// One validation: resolve the API key; then one transaction reading the agent, writing the audit
+    /// row, reading the license, bumping its counter and writing the usage row.
     func validateOnce(now: String) {
         run("""
             SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
@@ -69,8 +70,6 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         run(
             "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             ["permission_check", "info", agentID, #"{"operation":"license:validate","reason":"role_grants_permission","result":"ALLOW","role":"viewer"}"#, now])
-        run("COMMIT")
-        run("BEGIN IMMEDIATE")
         run("""
             SELECT id, agent_id, namespace, tier, license_key_hash, issued_at, expires_at, is_active, revoked_at, revoked_reason,
                 revoked_by, created_at, last_validated_at, validation_count, metadata FROM license_keys WHERE id = ?

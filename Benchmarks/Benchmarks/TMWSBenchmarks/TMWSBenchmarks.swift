@@ -37,6 +37,16 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     for (name, sqlite) in [("SQLite file", true), ("memory", false)] {
+        Benchmark("Store.recordValidation (\(name))", configuration: io) { benchmark in
+            let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(
+                    try await fixture.store.recordValidation(
+                        licenseID: fixture.licenseID, agentID: fixture.viewer.agentID, featureAccessed: "bench"
+                    ) { license, now in license?.revokedAt == nil ? .valid : .invalid("REVOKED") })
+            }
+        }
         Benchmark("Authorizer check (\(name))", configuration: io) { benchmark in
             let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
             benchmark.startMeasurement()

@@ -109,8 +109,9 @@ public struct LicenseService: Sendable {
 
     // MARK: Validate
 
-    /// Validates a key (`license:validate`: every role) and records the attempt: one usage row,
-    /// written in the same transaction that read the license state the verdict is based on.
+    /// Validates a key (`license:validate`: every role) and records the attempt: the permission
+    /// check (with its audit row), the verdict and one usage row are one storage transaction, so the
+    /// verdict is based on the license state it records against.
     /// - Parameter featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
     /// - Returns: the verdict. A malformed, unknown, forged, expired or revoked key is a result, not an error.
     /// - Throws: `permissionDenied`, `invalidArgument` (feature too long), `unavailable` — never a valid result on failure.
@@ -118,20 +119,27 @@ public struct LicenseService: Sendable {
         as principal: Principal, key: String, featureAccessed: String? = nil
     ) async throws(LicenseError) -> ValidationResult {
         try await run("validate") {
-            let agent = try await authorizer.require(.licenseValidate, for: principal)
             if let featureAccessed, featureAccessed.utf8.count > Limits.featureBytes {
                 throw LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
             }
             let parsed = LicenseKey(parsing: key)
             let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
             let signer = self.signer
-            let recorded = try await store.recordValidation(
-                licenseID: parsed?.id, agentID: agent.id, featureAccessed: featureAccessed
-            ) { license, now in
-                guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
-                let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
-                return code == .valid ? .valid : .invalid(code.rawValue)
+            let attempt: (check: Authorizer.Check, recorded: RecordedValidation?)
+            do {
+                attempt = try await store.recordValidation(
+                    licenseID: parsed?.id, agentID: principal.agentID, featureAccessed: featureAccessed,
+                    authorize: authorizer.step(.licenseValidate, for: principal)
+                ) { license, now in
+                    guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
+                    let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
+                    return code == .valid ? .valid : .invalid(code.rawValue)
+                }
+            } catch {
+                throw await authorizer.failure(.licenseValidate, for: principal, underlying: error)
             }
+            _ = try authorizer.require(.licenseValidate, attempt.check)
+            guard let recorded = attempt.recorded else { throw LicenseError(.internalError, "validation was not recorded") }
             let code = recorded.decision.valid ? VerdictCode.valid : VerdictCode(rawValue: recorded.decision.failureReason ?? "") ?? .notFound
             let disclosed = [.valid, .expired, .revoked].contains(code) ? recorded.license : nil
             return ValidationResult(

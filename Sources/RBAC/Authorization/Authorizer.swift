@@ -75,6 +75,38 @@ public struct Authorizer: Sendable {
         try Self.allowed(permission, try await check(permission, for: principal, resource: resource))
     }
 
+    /// The decision half of a check, for a store operation that runs it inside its own transaction
+    /// (``TMWSStorage/Store/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``):
+    /// the same policy and the same audit row as ``check(_:for:on:)-(Permission,_,_)``.
+    public func step(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) -> @Sendable (Agent?, Date) -> AgentCheck<Check> {
+        let agentID = principal.agentID
+        return { agent, _ in
+            let subject = agent.map { Subject(id: $0.id, role: $0.role, namespace: $0.namespace, status: $0.status.rawValue) }
+            let decision = Policy.decide(subject: subject, permission: permission, resource: resource)
+            return AgentCheck(
+                result: Check(decision: decision, agent: agent), allowed: decision.isAllowed,
+                audit: Self.auditEvent(operation: permission.rawValue, agentID: agentID, role: agent?.role, decision: decision))
+        }
+    }
+
+    /// Turns the result of a ``step(_:for:on:)`` into the agent, or a `permissionDenied` error.
+    public func require(_ permission: Permission, _ check: Check) throws(AccessError) -> Agent {
+        try Self.allowed(permission, check)
+    }
+
+    /// Fails secure after a storage failure in a step run elsewhere: tries to leave a DENY row and
+    /// returns the `unavailable` error to throw.
+    public func failure(_ permission: Permission, for principal: Principal, underlying: any Error) async -> AccessError {
+        await failure(operation: permission.rawValue, agentID: principal.agentID, underlying: underlying)
+    }
+
+    private func failure(operation: String, agentID: UUID, underlying: any Error) async -> AccessError {
+        let denial = Self.auditEvent(operation: operation, agentID: agentID, role: nil, decision: .deny(.storageUnavailable))
+        _ = try? await store.appendAuditEvent(denial)
+        return AccessError(
+            .unavailable, reason: .storageUnavailable, "storage failed during the permission check; denied", underlying: underlying)
+    }
+
     private static func allowed(_ permission: Permission, _ result: Check) throws(AccessError) -> Agent {
         guard result.decision.isAllowed, let agent = result.agent else {
             throw AccessError(
@@ -99,12 +131,7 @@ public struct Authorizer: Sendable {
             }
         } catch {
             // Fail secure: deny, try to leave the DENY row, and surface the failure.
-            let denial = Self.auditEvent(
-                operation: operation, agentID: agentID, role: nil, decision: .deny(.storageUnavailable))
-            _ = try? await store.appendAuditEvent(denial)
-            throw AccessError(
-                .unavailable, reason: .storageUnavailable, "storage failed during the permission check; denied",
-                underlying: error)
+            throw await failure(operation: operation, agentID: agentID, underlying: error)
         }
     }
 

@@ -236,11 +236,15 @@ public final class MemoryStore: Store {
         }
     }
 
-    public func recordValidation(
+    public func recordValidation<Check: Sendable>(
         licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
-    ) async throws -> RecordedValidation {
+    ) async throws -> (check: Check, recorded: RecordedValidation?) {
         try withState { state, now in
+            let check = authorize(state.agents[agentID], now)
+            if let audit = check.audit { state.append(audit, at: now) }
+            guard check.allowed else { return (check.result, nil) }
             var license = licenseID.flatMap { state.licenses[$0] }
             var decision = decide(license, now)
             if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
@@ -254,7 +258,7 @@ public final class MemoryStore: Store {
                 id: state.nextUsageID, licenseID: license?.id, agentID: agentID, validatedAt: now,
                 valid: decision.valid, featureAccessed: featureAccessed, failureReason: decision.failureReason)
             state.insertUsage(usage)
-            return RecordedValidation(license: license, decision: decision, usage: usage)
+            return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
         }
     }
 

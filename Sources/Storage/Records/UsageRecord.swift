@@ -49,7 +49,7 @@ public struct ValidationDecision: Sendable, Hashable {
     public static func invalid(_ reason: String) -> ValidationDecision { .init(valid: false, failureReason: reason) }
 }
 
-/// The result of ``Store/recordValidation(licenseID:agentID:featureAccessed:decide:)``.
+/// The result of ``Store/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``.
 public struct RecordedValidation: Sendable, Hashable {
     /// The license as read inside the transaction (after the counter update when valid), or `nil`.
     public var license: License?
@@ -72,5 +72,19 @@ public struct UsageCounts: Sendable, Hashable, Codable {
     public init(total: Int, failed: Int) {
         self.total = total
         self.failed = failed
+    }
+}
+
+/// What a permission check decided inside a storage step: the caller's result, whether the step
+/// may go on, and the audit event to append (if any).
+public struct AgentCheck<Result: Sendable>: Sendable {
+    public var result: Result
+    public var allowed: Bool
+    public var audit: NewAuditEvent?
+
+    public init(result: Result, allowed: Bool, audit: NewAuditEvent?) {
+        self.result = result
+        self.allowed = allowed
+        self.audit = audit
     }
 }

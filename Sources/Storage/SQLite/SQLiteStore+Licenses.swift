@@ -90,11 +90,15 @@ extension SQLiteStore {
         }
     }
 
-    public func recordValidation(
+    public func recordValidation<Check: Sendable>(
         licenseID: UUID?, agentID: UUID, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
-    ) async throws -> RecordedValidation {
+    ) async throws -> (check: Check, recorded: RecordedValidation?) {
         try await write { db, now in
+            let check = authorize(try Self.fetchAgent(db, id: agentID), now)
+            if let audit = check.audit { try Self.insertAudit(db, audit, at: now) }
+            guard check.allowed else { return (check.result, nil) }
             var license = try licenseID.flatMap { try Self.fetchLicense(db, id: $0) }
             var decision = decide(license, now)
             if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
@@ -117,7 +121,7 @@ extension SQLiteStore {
             let usage = UsageRecord(
                 id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
                 featureAccessed: featureAccessed, failureReason: decision.failureReason)
-            return RecordedValidation(license: license, decision: decision, usage: usage)
+            return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
         }
     }
 
