@@ -22,7 +22,7 @@ enum ToolResults {
 
     static func time(_ date: Date?) -> Value { date.map { .string(Timestamp.iso8601($0)) } ?? .null }
     static func text(_ string: String?) -> Value { string.map { .string($0) } ?? .null }
-    static func id(_ uuid: UUID?) -> Value { uuid.map { .string($0.uuidString.lowercased()) } ?? .null }
+    static func id(_ uuid: UUID?) -> Value { uuid.map { .string($0.canonicalText) } ?? .null }
 
     static func generated(_ generated: GeneratedLicense) -> CallTool.Result {
         let license = generated.license
@@ -34,13 +34,13 @@ enum ToolResults {
                 "is_perpetual": .bool(license.expiresAt == nil), "owner_agent_id": id(license.ownerID),
                 "namespace": .string(license.namespace),
             ],
-            text: "Generated \(license.tier) license \(license.id.uuidString.lowercased()) (\(expiry)). Key: \(generated.key)")
+            text: "Generated \(license.tier) license \(license.id.canonicalText) (\(expiry)). Key: \(generated.key)")
     }
 
     static func validation(_ result: ValidationResult) -> CallTool.Result {
         var summary = result.code.rawValue
         if let tier = result.tier, let id = result.licenseID {
-            summary += " — \(tier.rawValue) license \(id.uuidString.lowercased())"
+            summary += " — \(tier.rawValue) license \(id.canonicalText)"
             summary += result.expiresAt.map { ", expires \(Timestamp.iso8601($0))" } ?? ", perpetual"
         }
         return success(
@@ -59,8 +59,8 @@ enum ToolResults {
                 "already_revoked": .bool(result.alreadyRevoked),
             ],
             text: result.alreadyRevoked
-                ? "License \(result.licenseID.uuidString.lowercased()) was already revoked at \(when)."
-                : "Revoked license \(result.licenseID.uuidString.lowercased()) at \(when).")
+                ? "License \(result.licenseID.canonicalText) was already revoked at \(when)."
+                : "Revoked license \(result.licenseID.canonicalText) at \(when).")
     }
 
     static func usage(_ page: Page<UsageRecord>, licenseID: UUID) -> CallTool.Result {
@@ -92,7 +92,7 @@ enum ToolResults {
         let license = info.license
         return success(
             record(license, now: now),
-            text: "\(license.tier) license \(license.id.uuidString.lowercased()): \(info.status.rawValue), \(license.validationCount) validations")
+            text: "\(license.tier) license \(license.id.canonicalText): \(info.status.rawValue), \(license.validationCount) validations")
     }
 
     static func licenses(_ page: Page<License>, now: Date) -> CallTool.Result {

@@ -39,7 +39,7 @@ public final class TemporaryDirectory: Sendable {
 
     public init() throws {
         let base = FileManager.default.temporaryDirectory.path
-        path = base + "/tmws-test-" + UUID().uuidString.lowercased()
+        path = base + "/tmws-test-" + UUID().canonicalText
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

@@ -33,7 +33,7 @@ extension Deployment {
                     NewAuditEvent(
                         eventType: "role_changed", severity: .warning, userID: nil,
                         details: [
-                            "agent": new.name, "agent_id": new.id.uuidString.lowercased(), "from": old.role, "to": new.role,
+                            "agent": new.name, "agent_id": new.id.canonicalText, "from": old.role, "to": new.role,
                             "by": "local-operator",
                         ])
                 }

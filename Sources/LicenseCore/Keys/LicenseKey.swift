@@ -1,4 +1,5 @@
 import Foundation
+import TMWSStorage
 
 /// The parts of a license key `TMWS-{TIER}-{UUID}-{CHECKSUM}`, parsed strictly.
 ///
@@ -103,9 +104,9 @@ public struct LicenseKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The key text: `TMWS-{TIER}-{uuid}-{checksum}`.
     public var text: String {
-        "TMWS-\(tier.rawValue)-\(id.uuidString.lowercased())-\(checksum.hex)"
+        "TMWS-\(tier.rawValue)-\(id.canonicalText)-\(checksum.hex)"
     }
 
     /// Shows the tier and id only, never the checksum: a description must not be a usable key.
-    public var description: String { "LicenseKey(\(tier.rawValue), \(id.uuidString.lowercased()))" }
+    public var description: String { "LicenseKey(\(tier.rawValue), \(id.canonicalText))" }
 }

@@ -63,7 +63,7 @@ extension LicenseService {
         return try await store.updateAgent(id: target.id, change) { old, new in
             NewAuditEvent(
                 eventType: event, severity: .warning, userID: admin.id,
-                details: ["agent": new.name, "agent_id": new.id.uuidString.lowercased(), "from": field(old), "to": field(new)])
+                details: ["agent": new.name, "agent_id": new.id.canonicalText, "from": field(old), "to": field(new)])
         }
     }
 

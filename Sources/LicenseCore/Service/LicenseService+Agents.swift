@@ -37,7 +37,7 @@ extension LicenseService {
                 NewAuditEvent(
                     eventType: "agent_created", userID: admin.id,
                     details: [
-                        "agent": agent.name, "agent_id": agent.id.uuidString.lowercased(), "namespace": namespace,
+                        "agent": agent.name, "agent_id": agent.id.canonicalText, "namespace": namespace,
                         "role": role.rawValue, "tier": tier.rawValue,
                     ]))
             return agent
@@ -77,7 +77,7 @@ extension LicenseService {
             _ = try await store.appendAuditEvent(
                 NewAuditEvent(
                     eventType: "api_key_created", userID: admin.id,
-                    details: ["agent": agent.name, "agent_id": agent.id.uuidString.lowercased(), "prefix": issued.record.prefix]))
+                    details: ["agent": agent.name, "agent_id": agent.id.canonicalText, "prefix": issued.record.prefix]))
             return issued
         }
     }
@@ -100,7 +100,7 @@ extension LicenseService {
             _ = try await store.appendAuditEvent(
                 NewAuditEvent(
                     eventType: "api_key_revoked", severity: .warning, userID: admin.id,
-                    details: ["agent": agent.name, "agent_id": agent.id.uuidString.lowercased(), "prefix": key.prefix]))
+                    details: ["agent": agent.name, "agent_id": agent.id.canonicalText, "prefix": key.prefix]))
             return key
         }
     }

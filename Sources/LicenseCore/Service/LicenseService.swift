@@ -99,10 +99,10 @@ public struct LicenseService: Sendable {
                 audit: NewAuditEvent(
                     eventType: "license_generated", userID: agent.id,
                     details: [
-                        "license_id": id.uuidString.lowercased(), "tier": tier.rawValue, "namespace": agent.namespace,
+                        "license_id": id.canonicalText, "tier": tier.rawValue, "namespace": agent.namespace,
                         "expires_at": expiresAt.map { Timestamp.iso8601($0) } ?? "PERPETUAL",
                     ]))
-            logger.debug("license generated", metadata: ["license_id": "\(id.uuidString.lowercased())", "tier": "\(tier)"])
+            logger.debug("license generated", metadata: ["license_id": "\(id.canonicalText)", "tier": "\(tier)"])
             return GeneratedLicense(key: key, license: license)
         }
     }
@@ -164,7 +164,7 @@ public struct LicenseService: Sendable {
                 NewAuditEvent(
                     eventType: "license_revoked", severity: .warning, userID: agent.id,
                     details: [
-                        "license_id": id.uuidString.lowercased(), "reason": revocation.reason ?? "",
+                        "license_id": id.canonicalText, "reason": revocation.reason ?? "",
                         "already_revoked": revocation.alreadyRevoked ? "true" : "false",
                     ])
             }
@@ -208,7 +208,7 @@ public struct LicenseService: Sendable {
         let license = try await store.license(id: id)
         let resource = license.map { Resource(ownerID: $0.ownerID, namespace: $0.namespace) }
         try await authorizer.require(permission, for: principal, on: resource)
-        guard let license else { throw LicenseError(.notFound, "no license with id \(id.uuidString.lowercased())") }
+        guard let license else { throw LicenseError(.notFound, "no license with id \(id.canonicalText)") }
         return license
     }
 

@@ -9,7 +9,7 @@ public struct GeneratedLicense: Sendable, CustomStringConvertible {
     public let license: License
 
     /// Never contains the key.
-    public var description: String { "GeneratedLicense(\(license.id.uuidString.lowercased()), \(license.tier))" }
+    public var description: String { "GeneratedLicense(\(license.id.canonicalText), \(license.tier))" }
 }
 
 /// The answer to a validation.

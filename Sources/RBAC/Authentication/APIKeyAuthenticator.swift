@@ -26,7 +26,7 @@ public struct APIKeyAuthenticator: Sendable {
         public let key: String
         public let record: AgentAPIKey
         /// Never contains the key.
-        public var description: String { "API key \(record.prefix)… for agent \(record.agentID.uuidString.lowercased())" }
+        public var description: String { "API key \(record.prefix)… for agent \(record.agentID.canonicalText)" }
     }
 
     public let store: any Store
@@ -93,7 +93,7 @@ public struct APIKeyAuthenticator: Sendable {
     /// - Throws: ``TMWSStorage/StorageError`` `notFound` when the agent has no key with that prefix,
     ///   `conflict` when the prefix matches more than one of its keys.
     public func revokeKey(agentID: UUID, prefix: String) async throws -> AgentAPIKey {
-        let matches = try await store.apiKeys(agentID: agentID).filter { $0.prefix == prefix || $0.id.uuidString.lowercased() == prefix.lowercased() }
+        let matches = try await store.apiKeys(agentID: agentID).filter { $0.prefix == prefix || $0.id.canonicalText == prefix.lowercased() }
         guard let key = matches.first else { throw StorageError(.notFound, "the agent has no API key with this prefix") }
         guard matches.count == 1 else { throw StorageError(.conflict, "more than one key has this prefix; use the key id") }
         return try await store.revokeAPIKey(id: key.id)

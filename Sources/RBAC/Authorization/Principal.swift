@@ -1,4 +1,5 @@
 import Foundation
+import TMWSStorage
 
 /// An authenticated caller: the UUID of an agent, established from a credential.
 ///
@@ -17,5 +18,5 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         self.keyID = keyID
     }
 
-    public var description: String { "agent \(agentID.uuidString.lowercased())" }
+    public var description: String { "agent \(agentID.canonicalText)" }
 }

@@ -75,5 +75,5 @@ extension Date {
 
 extension UUID {
     /// The canonical lowercase text form, as stored.
-    var lowercased: String { uuidString.lowercased() }
+    var lowercased: String { canonicalText }
 }

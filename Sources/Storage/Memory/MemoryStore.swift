@@ -101,7 +101,7 @@ public final class MemoryStore: Store {
     public func apiKeys(agentID: UUID) async throws -> [AgentAPIKey] {
         try withState { state, _ in
             state.keys.values.filter { $0.agentID == agentID }.sorted {
-                ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString)
+                ($0.createdAt, $0.id.canonicalText) < ($1.createdAt, $1.id.canonicalText)
             }
         }
     }
@@ -198,7 +198,7 @@ public final class MemoryStore: Store {
             var items: [License] = []
             var index = (end ?? state.licenseOrder.count) - 1
             while index >= 0, items.count <= page.limit {
-                let license = state.licenses[UUID(uuidString: state.licenseOrder[index].id)!]!
+                let license = state.licenses[UUID(canonicalText: state.licenseOrder[index].id)!]!
                 if filter.matches(license, at: now) { items.append(license) }
                 index -= 1
             }

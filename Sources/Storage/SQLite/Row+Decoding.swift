@@ -15,7 +15,7 @@ extension Row {
 
     func optionalUUID(_ index: Int) throws -> UUID? {
         guard let text: String = self[index] else { return nil }
-        guard let value = UUID(uuidString: text) else { throw StorageError(.corrupt, "a stored id is not a UUID") }
+        guard let value = UUID(canonicalText: text) else { throw StorageError(.corrupt, "a stored id is not a UUID") }
         return value
     }
 

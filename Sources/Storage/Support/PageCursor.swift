@@ -36,7 +36,7 @@ struct PageCursor: Hashable, Sendable {
         case .usage, .audit:
             guard cursor.rowID != nil else { throw invalid }
         case .license:
-            guard UUID(uuidString: cursor.key) != nil else { throw invalid }
+            guard UUID(canonicalText: cursor.key) != nil else { throw invalid }
         case .agent:
             break
         }

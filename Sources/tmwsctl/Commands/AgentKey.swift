@@ -33,7 +33,7 @@ struct AgentKey: AsyncParsableCommand {
             let issued = try await deployment.service.issueAPIKey(as: principal, agentNamed: name)
             if let out { try Deployment.writeOwnerOnly(issued.key + "\n", to: out) }
             let result = Result(
-                agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.uuidString.lowercased(),
+                agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
                 apiKey: out == nil ? issued.key : nil, keyFile: out)
             if global.json { return try JSONOutput.print(result) }
             if let out {

@@ -41,7 +41,7 @@ struct LicenseCommand: AsyncParsableCommand {
             let generated = try await deployment.service.generateLicenseKey(as: principal, tier: try Parse.tier(tier), expiresDays: days)
             let license = generated.license
             let result = Result(
-                licenseKey: generated.key, licenseId: license.id.uuidString.lowercased(), tier: license.tier,
+                licenseKey: generated.key, licenseId: license.id.canonicalText, tier: license.tier,
                 issuedAt: license.issuedAt, expiresAt: license.expiresAt, isPerpetual: license.expiresAt == nil)
             if global.json { return try JSONOutput.print(result) }
             Console.out(generated.key)
@@ -74,7 +74,7 @@ struct LicenseCommand: AsyncParsableCommand {
             let verdict = try await deployment.service.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
             let result = Result(
                 valid: verdict.valid, code: verdict.code.rawValue, tier: verdict.tier?.rawValue,
-                licenseId: verdict.licenseID?.uuidString.lowercased(), expiresAt: verdict.expiresAt, isPerpetual: verdict.isPerpetual,
+                licenseId: verdict.licenseID?.canonicalText, expiresAt: verdict.expiresAt, isPerpetual: verdict.isPerpetual,
                 validatedAt: verdict.validatedAt)
             if global.json {
                 try JSONOutput.print(result)
@@ -108,7 +108,7 @@ struct LicenseCommand: AsyncParsableCommand {
             let (deployment, principal) = try await global.session()
             let revocation = try await deployment.service.revokeLicenseKey(as: principal, id: try Parse.uuid(id), reason: reason)
             let result = Result(
-                licenseId: revocation.licenseID.uuidString.lowercased(), revokedAt: revocation.revokedAt, reason: revocation.reason,
+                licenseId: revocation.licenseID.canonicalText, revokedAt: revocation.revokedAt, reason: revocation.reason,
                 alreadyRevoked: revocation.alreadyRevoked)
             if global.json { return try JSONOutput.print(result) }
             Console.out(

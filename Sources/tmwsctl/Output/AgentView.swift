@@ -15,7 +15,7 @@ struct AgentView: Encodable {
     var apiKeys: [APIKeyView]?
 
     init(_ agent: Agent, keys: [AgentAPIKey]? = nil) {
-        id = agent.id.uuidString.lowercased()
+        id = agent.id.canonicalText
         agentId = agent.name
         displayName = agent.displayName
         namespace = agent.namespace
@@ -42,7 +42,7 @@ struct APIKeyView: Encodable {
     var revokedAt: Date?
 
     init(_ key: AgentAPIKey) {
-        id = key.id.uuidString.lowercased()
+        id = key.id.canonicalText
         prefix = key.prefix
         createdAt = key.createdAt
         lastUsedAt = key.lastUsedAt

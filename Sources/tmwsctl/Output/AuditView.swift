@@ -15,7 +15,7 @@ struct AuditView: Encodable {
         id = event.id
         eventType = event.eventType
         severity = event.severity.rawValue
-        userId = event.userID?.uuidString.lowercased()
+        userId = event.userID?.canonicalText
         agent = agentName
         details = event.details
         createdAt = event.createdAt

@@ -20,8 +20,8 @@ struct LicenseView: Encodable {
     var metadata: [String: String]
 
     init(_ license: License, status: LicenseStatus, ownerName: String? = nil) {
-        licenseId = license.id.uuidString.lowercased()
-        ownerId = license.ownerID.uuidString.lowercased()
+        licenseId = license.id.canonicalText
+        ownerId = license.ownerID.canonicalText
         owner = ownerName
         namespace = license.namespace
         tier = license.tier
@@ -31,7 +31,7 @@ struct LicenseView: Encodable {
         expiresAt = license.expiresAt
         revokedAt = license.revokedAt
         revokedReason = license.revokedReason
-        revokedBy = license.revokedBy?.uuidString.lowercased()
+        revokedBy = license.revokedBy?.canonicalText
         lastValidatedAt = license.lastValidatedAt
         validationCount = license.validationCount
         metadata = license.metadata
@@ -70,8 +70,8 @@ struct UsageView: Encodable {
 
     init(_ record: UsageRecord) {
         id = record.id
-        licenseId = record.licenseID?.uuidString.lowercased()
-        agentId = record.agentID.uuidString.lowercased()
+        licenseId = record.licenseID?.canonicalText
+        agentId = record.agentID.canonicalText
         validatedAt = record.validatedAt
         valid = record.valid
         featureAccessed = record.featureAccessed
