@@ -3,6 +3,8 @@ import Foundation
 import TMWS
 
 let benchmarks: @Sendable () -> Void = {
+    ScaleBenchmarks.register()
+
     let micro = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
     let io = Benchmark.Configuration(
