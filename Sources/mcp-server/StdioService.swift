@@ -4,7 +4,12 @@ import ServiceLifecycle
 import TMWSMCP
 
 /// Serves one MCP session over standard input and output until stdin closes or shutdown is asked.
-struct StdioService: Service {
+///
+/// Its description is redacted: service-lifecycle logs services at debug level, and the default
+/// reflection would print the API key.
+struct StdioService: Service, CustomStringConvertible {
+    var description: String { "StdioService(apiKey: \(apiKey == nil ? "unset" : "set, redacted"))" }
+
     let handler: LicenseToolHandler
     let apiKey: String?
     let logger: Logger

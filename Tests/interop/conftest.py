@@ -25,6 +25,11 @@ class Deployment:
         self.env.pop("TMWS_SECRET_KEY", None)
         self.env.pop("TMWS_SECRET_KEY_FILE", None)
         self.keys: dict[str, str] = {}
+        # Every server this suite starts logs at debug level to here; test_no_secrets_in_logs reads it.
+        self.log_path = home / "server.log"
+        self.env["TMWS_LOG_LEVEL"] = "debug"
+        # License keys the lifecycles generated (checked against the logs).
+        self.generated: list[str] = []
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([TMWSCTL, *args], env=self.env, capture_output=True, text=True, timeout=60)
@@ -61,9 +66,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def http_server(deployment):
     port = free_port()
+    log = open(deployment.log_path, "a")
     process = subprocess.Popen(
         [MCP_SERVER, "--http", f"127.0.0.1:{port}"], env=deployment.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -73,7 +79,7 @@ def http_server(deployment):
                     break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("mcp-server --http did not start: " + (process.stderr.read() if process.stderr else ""))
+                raise RuntimeError("mcp-server --http did not start: " + deployment.log_path.read_text())
             time.sleep(0.05)
     yield base
     process.terminate()
@@ -82,4 +88,5 @@ def http_server(deployment):
     except subprocess.TimeoutExpired:
         process.kill()
         raise
+    log.close()
     assert process.returncode == 0, "mcp-server did not shut down cleanly on SIGTERM"

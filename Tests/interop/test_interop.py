@@ -24,13 +24,14 @@ FIVE = {"generate_license_key", "validate_license_key", "revoke_license_key", "g
 
 @asynccontextmanager
 async def stdio_session(deployment, key):
-    env = {"HOME": str(deployment.home), "TMWS_DATABASE_URL": deployment.env["TMWS_DATABASE_URL"]}
+    env = {"HOME": str(deployment.home), "TMWS_DATABASE_URL": deployment.env["TMWS_DATABASE_URL"], "TMWS_LOG_LEVEL": "debug"}
     if key is not None:
         env["TMWS_API_KEY"] = key
-    async with stdio_client(StdioServerParameters(command=MCP_SERVER, args=[], env=env)) as (read, write):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            yield session
+    with open(deployment.log_path, "a") as log:
+        async with stdio_client(StdioServerParameters(command=MCP_SERVER, args=[], env=env), errlog=log) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                yield session
 
 
 @asynccontextmanager
@@ -81,6 +82,7 @@ async def lifecycle(open_session, deployment):
         is_error, generated = await call(editor, "generate_license_key", tier="PRO", expires_days=365)
         assert not is_error, generated
         key, license_id = generated["license_key"], generated["license_id"]
+        deployment.generated.append(key)
         assert key.startswith("TMWS-PRO-" + license_id)
 
         is_error, verdict = await call(viewer, "validate_license_key", key=key, feature_accessed="export")
@@ -133,3 +135,15 @@ def test_foreign_host_is_refused(http_server):
     with pytest.raises(urllib.error.HTTPError) as failure:
         urllib.request.urlopen(request, timeout=5)
     assert failure.value.code in (403, 421)
+
+
+def test_no_secrets_in_logs(deployment, http_server):
+    """With debug logging on, no API key, license key or the signing secret reaches a log line.
+    Runs after the lifecycles above (pytest keeps file order)."""
+    assert deployment.generated, "the lifecycles must have run first"
+    log = deployment.log_path.read_text()
+    assert "debug" in log, "the servers did not log at debug level"
+    secret = (deployment.db.parent / "tmws_secret.key").read_text().strip()
+    for name, value in [*deployment.keys.items(), *(("license key", k) for k in deployment.generated), ("secret", secret)]:
+        assert value not in log, f"{name} appears in a log line"
+        assert value[-16:] not in log, f"the tail of {name} appears in a log line"
