@@ -159,6 +159,18 @@ extension Store {
         try await revokeLicense(id: id, reason: reason, revokedBy: revokedBy, audit: nil)
     }
 
+    /// Every usage row of a license, newest first, following the pages.
+    public func allUsageHistory(licenseID: UUID) async throws -> [UsageRecord] {
+        var result: [UsageRecord] = []
+        var cursor: String?
+        repeat {
+            let page = try await usageHistory(licenseID: licenseID, page: PageRequest(limit: 1000, cursor: cursor))
+            result += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return result
+    }
+
     /// Every agent matching a filter, following the pages.
     public func allAgents(matching filter: AgentFilter = AgentFilter()) async throws -> [Agent] {
         var result: [Agent] = []

@@ -50,14 +50,7 @@ struct ServiceFixture {
 
     /// Every usage row of a license, newest first, read straight from the store.
     func usageRows(_ licenseID: UUID) async throws -> [UsageRecord] {
-        var rows: [UsageRecord] = []
-        var cursor: String?
-        repeat {
-            let page = try await store.usageHistory(licenseID: licenseID, page: PageRequest(limit: 1000, cursor: cursor))
-            rows += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return rows
+        try await store.allUsageHistory(licenseID: licenseID)
     }
 
     /// Counts of every usage row, those without a license included.

@@ -36,23 +36,12 @@ struct ConcurrencyConformanceTests {
             return revocation
         }
         let revokedAt = try #require(revocation?.revokedAt)
-        let rows = try await collectAll(store, license.id)
+        let rows = try await store.allUsageHistory(licenseID: license.id)
         #expect(rows.count == 8 * perTask)
         let validRows = rows.filter(\.valid)
         let stored = try #require(try await store.license(id: license.id))
         #expect(stored.validationCount == Int64(validRows.count))
         #expect(validRows.allSatisfy { $0.validatedAt <= revokedAt })
         #expect(rows.filter { !$0.valid }.allSatisfy { $0.failureReason == "REVOKED" && $0.validatedAt >= revokedAt })
-    }
-
-    private func collectAll(_ store: any Store, _ id: UUID) async throws -> [UsageRecord] {
-        var rows: [UsageRecord] = []
-        var cursor: String?
-        repeat {
-            let page = try await store.usageHistory(licenseID: id, page: PageRequest(limit: 500, cursor: cursor))
-            rows += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return rows
     }
 }
