@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TMWSRBAC", targets: ["TMWSRBAC"]),
         .library(name: "TMWSLicenseCore", targets: ["TMWSLicenseCore"]),
         .library(name: "TMWS", targets: ["TMWS"]),
+        .library(name: "TMWSStoragePostgres", targets: ["TMWSStoragePostgres"]),
         .executable(name: "mcp-server", targets: ["mcp-server"]),
         .executable(name: "tmwsctl", targets: ["tmwsctl"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
@@ -29,12 +30,23 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
             name: "TMWSStorage",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             path: "Sources/Storage"
+        ),
+        .target(
+            name: "TMWSStoragePostgres",
+            dependencies: [
+                "TMWSStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/StoragePostgres"
         ),
         .target(
             name: "TMWSRBAC",
@@ -77,6 +89,7 @@ let package = Package(
                 "TMWSLicenseCore",
                 "TMWSRBAC",
                 "TMWSStorage",
+                "TMWSStoragePostgres",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -92,6 +105,7 @@ let package = Package(
                 "TMWSLicenseCore",
                 "TMWSRBAC",
                 "TMWSStorage",
+                "TMWSStoragePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "TMWSTestSupport",
-            dependencies: ["TMWSStorage"],
+            dependencies: ["TMWSStorage", "TMWSStoragePostgres"],
             path: "Sources/TestSupport"
         ),
         .testTarget(

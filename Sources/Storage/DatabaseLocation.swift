@@ -3,14 +3,18 @@ import Foundation
 /// Where the database is, as configured by `--db` or `TMWS_DATABASE_URL`.
 ///
 /// Accepted forms: `sqlite+aiosqlite:///PATH` (the Python deployment's form), `sqlite:///PATH`,
-/// a plain path (`~` is expanded), and `:memory:` (also `sqlite:///:memory:`) for the in-memory
-/// backend. In the URL forms, what follows the third slash is the path, so `sqlite:////abs/tmws.db`
+/// a plain path (`~` is expanded), `:memory:` (also `sqlite:///:memory:`) for the in-memory
+/// backend, and `postgres://…` or `postgresql://…` for PostgreSQL (opened by the
+/// `TMWSStoragePostgres` module, which parses the rest of the URL). In the URL forms, what follows the third slash is the path, so `sqlite:////abs/tmws.db`
 /// is absolute and `sqlite:///rel/tmws.db` is relative, as in SQLAlchemy.
-public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// A SQLite database file.
     case sqliteFile(path: String)
     /// The in-memory backend (``MemoryStore``).
     case memory
+    /// A PostgreSQL database, by its `postgres://` or `postgresql://` URL (which may hold a password:
+    /// ``description`` hides it).
+    case postgres(url: String)
 
     /// The environment variable that names the database.
     public static let environmentVariable = "TMWS_DATABASE_URL"
@@ -40,10 +44,14 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
             self = rest == ":memory:" ? .memory : .sqliteFile(path: Self.expand(rest))
             return
         }
+        if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+            self = .postgres(url: value)
+            return
+        }
         if let scheme = value.range(of: "://") {
             throw StorageError(
                 .invalidArgument,
-                "unsupported database URL scheme '\(value[..<scheme.lowerBound])'; use sqlite:///PATH, a path, or :memory:")
+                "unsupported database URL scheme '\(value[..<scheme.lowerBound])'; use sqlite:///PATH, a path, :memory: or postgres://…")
         }
         guard !value.isEmpty else { throw StorageError(.invalidArgument, "the database location is empty") }
         self = .sqliteFile(path: Self.expand(value))
@@ -69,6 +77,19 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .sqliteFile(let path): path
         case .memory: ":memory:"
+        case .postgres(let url): Self.redactingPassword(url)
         }
+    }
+
+    /// The same as ``description``: a PostgreSQL password never reaches a log, even through `String(reflecting:)`.
+    public var debugDescription: String { description }
+
+    /// The URL with the password, if any, replaced by `***`.
+    static func redactingPassword(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex)]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
     }
 }

@@ -27,7 +27,7 @@ public struct PageRequest: Sendable, Hashable {
         self.cursor = cursor
     }
 
-    func validated() throws(StorageError) -> PageRequest {
+    package func validated() throws(StorageError) -> PageRequest {
         guard (1...Self.maximumLimit).contains(limit) else {
             throw StorageError(.invalidArgument, "page limit must be between 1 and \(Self.maximumLimit), got \(limit)")
         }

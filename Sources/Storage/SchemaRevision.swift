@@ -24,7 +24,7 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
     public static func named(_ id: String) -> SchemaRevision? { all.first { $0.id == id } }
 
     /// The position of a revision in history: 0 for none (an empty database), 1 for the first, …
-    static func position(of id: String?) throws(StorageError) -> Int {
+    package static func position(of id: String?) throws(StorageError) -> Int {
         guard let id else { return 0 }
         guard let index = all.firstIndex(where: { $0.id == id }) else {
             throw StorageError(.schemaMismatch, "unknown schema revision '\(id)'; this database was migrated by newer code")

@@ -6,12 +6,20 @@ public enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertibl
     case memory
     case sqliteFile
     case sqliteMemory
+    /// A private schema on the PostgreSQL server named by `TMWS_TEST_POSTGRES_URL`.
+    case postgres
 
     public var description: String { rawValue }
 
+    /// Every backend this run can test: PostgreSQL only when `TMWS_TEST_POSTGRES_URL` is set
+    /// (`.ci/run` starts a server and sets it).
+    public static var allCases: [StoreBackend] {
+        PostgresTestSchema.url == nil ? [.memory, .sqliteFile, .sqliteMemory] : [.memory, .sqliteFile, .sqliteMemory, .postgres]
+    }
+
     /// Creates an empty store of this backend, migrated to head.
     ///
-    /// File databases live in a fresh temporary directory, removed when the returned
+    /// PostgreSQL stores live in a schema of their own (see ``PostgresTestSchema``); file databases live in a fresh temporary directory, removed when the returned
     /// ``TemporaryStore`` is released.
     public func makeStore(clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TemporaryStore {
         switch self {
@@ -23,6 +31,9 @@ public enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertibl
             let directory = try TemporaryDirectory()
             let store = try await SQLiteStore.open(path: directory.path + "/tmws.db", migrate: true, clock: clock)
             return TemporaryStore(store: store, directory: directory)
+        case .postgres:
+            let schema = try await PostgresTestSchema(clock: clock)
+            return TemporaryStore(store: schema.store, directory: nil, postgres: schema)
         }
     }
 }
@@ -31,6 +42,14 @@ public enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertibl
 public struct TemporaryStore: Sendable {
     public let store: any Store
     public let directory: TemporaryDirectory?
+    /// The PostgreSQL schema that holds the store's tables, if any.
+    public let postgres: PostgresTestSchema?
+
+    public init(store: any Store, directory: TemporaryDirectory?, postgres: PostgresTestSchema? = nil) {
+        self.store = store
+        self.directory = directory
+        self.postgres = postgres
+    }
 }
 
 /// A directory under the system's temporary directory, removed on deinit.

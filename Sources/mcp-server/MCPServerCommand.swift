@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TMWSLicenseCore
 import TMWSMCP
 import TMWSStorage
+import TMWSStoragePostgres
 import UnixSignals
 
 @main
@@ -22,13 +23,17 @@ struct MCPServerCommand: AsyncParsableCommand {
             next call.
 
             Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path,
-            or :memory:. Default: ~/.tmws/data/tmws.db. On first run the database is created (owner-only
-            permissions) and migrated, an `admin` agent is created in namespace `default`, and its API key
-            is written to admin.key beside the database (the path is logged, the key never is). An existing
-            database at an older revision is refused unless --migrate is given.
+            :memory:, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (also postgresql://; parameters
+            sslmode, pool_size, connect_timeout, search_path). Default: ~/.tmws/data/tmws.db. On first run
+            the database is created (owner-only permissions) and migrated, an `admin` agent is created in
+            namespace `default`, and its API key is written to admin.key beside the database
+            (admin-postgres.key in ~/.tmws/data/ for PostgreSQL; the path is logged, the key never is).
+            An existing database at an older revision is refused unless --migrate is given. Several
+            servers may share one PostgreSQL database.
 
             Signing secret: TMWS_SECRET_KEY, or TMWS_SECRET_KEY_FILE naming a file; at least 32 bytes. When
-            neither is set, tmws_secret.key beside the database is used, and created on first run.
+            neither is set, tmws_secret.key beside the database is used, and created on first run. With
+            PostgreSQL one of the two must be set, to the same secret on every server.
 
             HTTP (--http HOST:PORT): Streamable HTTP at /mcp with sessions (idle ones expire), and
             GET /health → {"status": "healthy"} (503 with a reason when storage is unreachable). Requests
@@ -81,35 +86,37 @@ struct MCPServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tmws.mcp-server")
-        let deployment: Deployment
+        var options: Deployment.Options
+        let postgres: PostgresStore?
         do {
             let location = try DatabaseLocation.resolve(db)
-            deployment = try await Deployment.open(Deployment.Options(location: location, migrate: migrate, logger: logger))
+            options = Deployment.Options(location: location, migrate: migrate, logger: logger)
+            if case .postgres(let url) = location {
+                postgres = PostgresStore(configuration: try PostgresStore.Configuration(url: url), logger: logger)
+                options.externalStore = postgres
+            } else {
+                postgres = nil
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
-        let handler = LicenseToolHandler(service: deployment.service, authenticator: deployment.authenticator, logger: logger)
-
-        let services: [any Service]
-        if let http, let address = HTTPAddress(http) {
-            let sessions = MCPSessions(
-                handler: handler, hostCheck: HostCheck(port: address.port, extraHosts: allowedHosts),
-                idleTimeout: .seconds(sessionIdleTimeout), logger: logger)
-            services = [
-                HTTPServer.application(
-                    address: address, sessions: sessions, store: deployment.store, maxBodyBytes: maxBodyBytes, logger: logger),
-                SessionSweeper(sessions: sessions),
-            ]
-        } else {
-            let key = environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            services = [StdioService(handler: handler, apiKey: key, logger: logger)]
-        }
+        let server = ServerLauncher(
+            options: options, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
+            sessionIdleTimeout: sessionIdleTimeout, maxBodyBytes: maxBodyBytes,
+            apiKey: environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+            logger: logger)
+        // The PostgreSQL pool is a service of its own, listed first so that it shuts down last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let postgres { services.append(.init(service: postgres)) }
+        services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch is ServerLauncher.StartupFailure {
+            throw ExitCode(2)
+        }
     }
 }
 

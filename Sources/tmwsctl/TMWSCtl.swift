@@ -11,7 +11,8 @@ struct TMWSCtl: AsyncParsableCommand {
         commandName: "tmwsctl",
         abstract: "Administer a TMWS deployment: database, schema, backups, agents, licenses, audit log and monitoring.",
         discussion: """
-            The database is --db URL, else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db.
+            The database is --db URL, else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db. A postgres:// URL
+            selects PostgreSQL (set TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE to the servers' secret).
             Exit status: 0 success, 1 failed check or alert, 2 usage or input error.
             Shell completion: tmwsctl --generate-completion-script bash|zsh|fish
             """,
@@ -31,7 +32,9 @@ struct TMWSCtl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            await PostgresPools.closeAll()
         } catch {
+            await PostgresPools.closeAll()
             let (message, status) = Failure.report(for: error)
             if let message { Console.error(message) }
             Foundation.exit(status)

@@ -21,18 +21,28 @@ public struct Deployment: Sendable {
         public var createIfMissing: Bool
         public var environment: [String: String]
         public var sqlite: SQLiteStore.Configuration
+        /// The store for a ``TMWSStorage/DatabaseLocation/postgres(url:)`` location, opened by the
+        /// caller (a `PostgresStore` from `TMWSStoragePostgres`, whose pool must be running), so that
+        /// this module does not depend on a PostgreSQL driver.
+        public var externalStore: (any Store & SchemaMigrating)?
+        /// Where the first-run bootstrap writes the admin's API key for a PostgreSQL database.
+        /// Default: ``Deployment/defaultPostgresAdminKeyFile``.
+        public var adminKeyFile: String?
         public var logger: Logger
 
         public init(
             location: DatabaseLocation, migrate: Bool = false, createIfMissing: Bool = true,
             environment: [String: String] = ProcessInfo.processInfo.environment,
-            sqlite: SQLiteStore.Configuration = .init(), logger: Logger = Logger(label: "tmws")
+            sqlite: SQLiteStore.Configuration = .init(), externalStore: (any Store & SchemaMigrating)? = nil,
+            adminKeyFile: String? = nil, logger: Logger = Logger(label: "tmws")
         ) {
             self.location = location
             self.migrate = migrate
             self.createIfMissing = createIfMissing
             self.environment = environment
             self.sqlite = sqlite
+            self.externalStore = externalStore
+            self.adminKeyFile = adminKeyFile
             self.logger = logger
         }
     }
@@ -67,8 +77,7 @@ public struct Deployment: Sendable {
             let store = MemoryStore()
             let secret = try SigningSecret.fromEnvironment(options.environment)
                 ?? SigningSecret(SystemSecureRandom().bytes(48))
-            let directory = (DatabaseLocation.defaultPath as NSString).deletingLastPathComponent
-            let bootstrap = try await createAdmin(in: store, keyFile: directory + "/admin-memory.key", createdSecretFile: nil)
+            let bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile(for: .memory), createdSecretFile: nil)
             logger.info("in-memory database ready; admin API key written", metadata: ["key_file": "\(bootstrap.adminKeyFile)"])
             return make(store: store, location: .memory, secret: secret, bootstrap: bootstrap, logger: logger)
 
@@ -79,24 +88,70 @@ public struct Deployment: Sendable {
             }
             let (secret, createdSecret) = try Self.secret(forDatabase: path, creating: !exists, environment: options.environment)
             let store = try SQLiteStore(path: path, configuration: options.sqlite)
-            let revision = try await store.currentRevision()
-            var bootstrap: Bootstrap?
-            if revision == nil {
-                try await store.upgrade()
-                let directory = (path as NSString).deletingLastPathComponent
-                bootstrap = try await createAdmin(in: store, keyFile: directory + "/admin.key", createdSecretFile: createdSecret)
+            return try await openMigrating(
+                store, options: options, secret: secret, createdSecretFile: createdSecret, create: true,
+                adminKeyFile: adminKeyFile(for: options.location))
+
+        case .postgres:
+            guard let store = options.externalStore else {
+                throw ConfigurationError("a PostgreSQL database needs the TMWSStoragePostgres module: pass a PostgresStore as externalStore")
+            }
+            guard let secret = try SigningSecret.fromEnvironment(options.environment) else {
+                throw ConfigurationError(
+                    "a PostgreSQL deployment needs TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, the same secret on every server")
+            }
+            let keyFile = options.adminKeyFile ?? Self.defaultPostgresAdminKeyFile
+            return try await openMigrating(
+                store, options: options, secret: secret, createdSecretFile: nil, create: options.createIfMissing, adminKeyFile: keyFile)
+        }
+    }
+
+    /// Brings a store to head — creating the schema and the admin agent when the database is
+    /// empty and `create` allows it, upgrading it when asked — and builds the deployment.
+    ///
+    /// Only the process whose upgrade applied the first revision bootstraps, so servers starting
+    /// together on one empty PostgreSQL database create one admin agent.
+    static func openMigrating(
+        _ store: any Store & SchemaMigrating, options: Options, secret: SigningSecret, createdSecretFile: String?,
+        create: Bool, adminKeyFile: String
+    ) async throws -> Deployment {
+        let logger = options.logger
+        let revision = try await store.currentRevision()
+        var bootstrap: Bootstrap?
+        if revision == nil {
+            guard create else {
+                throw ConfigurationError("the database \(options.location) is empty; create it with `tmwsctl init`")
+            }
+            let applied = try await store.upgrade()
+            if applied.first?.id == SchemaRevision.all.first?.id {
+                bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile, createdSecretFile: createdSecretFile)
                 logger.info(
                     "created a new database; admin API key written",
-                    metadata: ["database": "\(path)", "key_file": "\(bootstrap!.adminKeyFile)"])
-            } else if revision != SchemaRevision.head {
-                guard options.migrate else {
-                    throw ConfigurationError(
-                        "the database \(path) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)")
-                }
-                let applied = try await store.upgrade()
-                logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
+                    metadata: ["database": "\(options.location)", "key_file": "\(adminKeyFile)"])
             }
-            return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+        } else if revision != SchemaRevision.head {
+            guard options.migrate else {
+                throw ConfigurationError(
+                    "the database \(options.location) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)")
+            }
+            let applied = try await store.upgrade()
+            logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
+        }
+        return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+    }
+
+    /// Where the first-run bootstrap of a PostgreSQL database writes the admin's API key by
+    /// default: `admin-postgres.key` in `~/.tmws/data/`.
+    public static var defaultPostgresAdminKeyFile: String {
+        (DatabaseLocation.defaultPath as NSString).deletingLastPathComponent + "/admin-postgres.key"
+    }
+
+    /// The file the bootstrap writes the admin's API key to for a location.
+    public static func adminKeyFile(for location: DatabaseLocation) -> String {
+        switch location {
+        case .sqliteFile(let path): (path as NSString).deletingLastPathComponent + "/admin.key"
+        case .memory: (DatabaseLocation.defaultPath as NSString).deletingLastPathComponent + "/admin-memory.key"
+        case .postgres: defaultPostgresAdminKeyFile
         }
     }
 

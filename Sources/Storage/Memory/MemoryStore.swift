@@ -288,7 +288,7 @@ public final class MemoryStore: Store {
     }
 
     /// Cuts a list fetched with one extra item into a page and its next cursor.
-    static func page<Item>(_ items: [Item], limit: Int, cursor: (Item) -> PageCursor) -> Page<Item> {
+    package static func page<Item>(_ items: [Item], limit: Int, cursor: (Item) -> PageCursor) -> Page<Item> {
         guard items.count > limit else { return Page(items: items, nextCursor: nil) }
         let pageItems = Array(items.prefix(limit))
         return Page(items: pageItems, nextCursor: cursor(pageItems[limit - 1]).encoded())

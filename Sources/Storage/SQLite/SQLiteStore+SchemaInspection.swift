@@ -1,26 +1,7 @@
 import Foundation
 import GRDB
 
-/// One schema verification check: what was checked, whether it passed, and what was found.
-public struct SchemaCheck: Sendable, Hashable {
-    /// A short stable name, e.g. `agents.role column`.
-    public let name: String
-    /// Whether the database passed.
-    public let passed: Bool
-    /// What was expected.
-    public let expected: String
-    /// What was found.
-    public let found: String
-
-    public init(name: String, passed: Bool, expected: String, found: String) {
-        self.name = name
-        self.passed = passed
-        self.expected = expected
-        self.found = found
-    }
-}
-
-extension SQLiteStore {
+extension SQLiteStore: SchemaVerifying {
     /// The deployment guide's "Schema Verification" checks, as data: the revision is at head; the
     /// `agents.role` column (TEXT NOT NULL DEFAULT 'viewer') and its index `ix_agents_role`; the
     /// `agents.tier` column and `ix_agents_tier`; `license_keys` (15 columns, 5 indexes) and

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The JSON text kept in `details` and `metadata`: a flat object of strings.
-enum JSONText {
+package enum JSONText {
     /// Encodes a dictionary as a JSON object with sorted keys.
-    static func encode(_ object: [String: String]) -> String {
+    package static func encode(_ object: [String: String]) -> String {
         if object.isEmpty { return "{}" }
         var out = "{"
         for (index, key) in object.keys.sorted().enumerated() {
@@ -18,7 +18,7 @@ enum JSONText {
 
     /// Decodes a JSON object. Non-string values are kept as their JSON text; anything that is not
     /// an object is `corrupt`.
-    static func decode(_ text: String?) throws(StorageError) -> [String: String] {
+    package static func decode(_ text: String?) throws(StorageError) -> [String: String] {
         guard let text, text != "{}", !text.isEmpty else { return [:] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
             let dictionary = object as? [String: Any]

@@ -2,25 +2,31 @@ import Foundation
 
 /// The position after the last item of a page. Encoded as opaque base64url text; a cursor that
 /// does not decode, or that belongs to another listing, is an `invalidArgument` error.
-struct PageCursor: Hashable, Sendable {
-    enum Kind: String, Sendable {
+package struct PageCursor: Hashable, Sendable {
+    package enum Kind: String, Sendable {
         case usage = "u", audit = "a", license = "l", agent = "g"
     }
 
-    var kind: Kind
+    package var kind: Kind
     /// The timestamp (milliseconds since 1970) of the last item; 0 where the order has none.
-    var millis: Int64
+    package var millis: Int64
     /// The tie-breaking key of the last item: a row id, a UUID string or an agent name.
-    var key: String
+    package var key: String
 
-    var rowID: Int64? { Int64(key) }
+    package var rowID: Int64? { Int64(key) }
 
-    func encoded() -> String {
+    package init(kind: Kind, millis: Int64, key: String) {
+        self.kind = kind
+        self.millis = millis
+        self.key = key
+    }
+
+    package func encoded() -> String {
         Base64URL.encode("\(kind.rawValue).\(millis).\(key)".utf8)
     }
 
     /// Decodes a cursor of the given kind; `nil` input means "first page".
-    static func decode(_ text: String?, kind: Kind) throws(StorageError) -> PageCursor? {
+    package static func decode(_ text: String?, kind: Kind) throws(StorageError) -> PageCursor? {
         guard let text else { return nil }
         let invalid = StorageError(.invalidArgument, "the pagination cursor is not valid for this listing")
         guard text.utf8.count <= 512, text.utf8.allSatisfy({ $0 < 0x80 }) else { throw invalid }

@@ -6,7 +6,10 @@ import TMWSStorage
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a consistent, integrity-checked, owner-only backup of the database.",
-        discussion: "Default file: tmws_backup_YYYYMMDD_HHMMSS.db (UTC) beside the database. Safe while the server runs.")
+        discussion: """
+            Default file: tmws_backup_YYYYMMDD_HHMMSS.db (UTC) beside the database. Safe while the server runs.
+            For a PostgreSQL database, prints the pg_dump command to use instead (exit status 2).
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The backup file to create (must not exist).", valueName: "file"), completion: .file(extensions: ["db"]))
@@ -21,6 +24,14 @@ struct Backup: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if case .postgres(let url) = try global.location() {
+            throw Failure(
+                """
+                PostgreSQL backups are pg_dump's job (consistent while the servers run). For example:
+                  pg_dump --format=custom --file=tmws_backup_$(date -u +%Y%m%d_%H%M%S).dump '\(PostgresCommands.connectionURL(url))'
+                (the password comes from PGPASSWORD or ~/.pgpass); restore with pg_restore --clean --if-exists --dbname=URL FILE
+                """)
+        }
         let path = try global.existingDatabasePath()
         let destination = out ?? SQLiteStore.defaultBackupPath(forDatabase: path, at: Date())
         let store = try SQLiteStore(path: path)

@@ -9,6 +9,8 @@ struct Init: AsyncParsableCommand {
         abstract: "Create the database at head, the signing secret and the admin agent with its API key.",
         discussion: """
             The admin's API key is written to an owner-only file whose path is printed; the key itself is never printed.
+            With a postgres:// URL, the schema is created in that database, TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE must be
+            set (to the secret every server uses), and the key goes to ~/.tmws/data/admin-postgres.key.
             On an existing database at head, init changes nothing unless no active admin agent remains (as after the
             RBAC migration, which makes every agent a viewer): then the bootstrap `admin` agent gets the admin role back.
             """)
@@ -26,18 +28,16 @@ struct Init: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard case .sqliteFile(let path) = try global.location() else {
-            throw Failure("init needs a database file, not :memory:; pass --db PATH")
-        }
-        let deployment = try await Deployment.open(Deployment.Options(location: .sqliteFile(path: path), logger: LogSetup.logger))
+        let options = try global.deploymentOptions(createIfMissing: true)
+        let path = options.location.description
+        let deployment = try await Deployment.open(options)
         let bootstrap = deployment.bootstrap
         let result = Result(
             database: path, created: bootstrap != nil, revision: SchemaRevision.head,
             adminAgent: bootstrap?.admin.name, adminKeyFile: bootstrap?.adminKeyFile,
             secretFile: bootstrap?.createdSecretFile)
         guard let bootstrap else {
-            let keyFile = (path as NSString).deletingLastPathComponent + "/admin.key"
-            let recovery = try await deployment.ensureBootstrapAdmin(keyFile: keyFile)
+            let recovery = try await deployment.ensureBootstrapAdmin(keyFile: options.adminKeyFile ?? Deployment.adminKeyFile(for: options.location))
             if global.json {
                 return try JSONOutput.print(
                     Result(

@@ -126,9 +126,11 @@ struct Migrate: AsyncParsableCommand {
 
         func run() async throws {
             let current: String? =
-                if case .sqliteFile(let path) = try global.location(), Deployment.databaseExists(at: path) {
-                    try await SQLiteStore(path: path).currentRevision()
-                } else { nil }
+                switch try global.location() {
+                case .sqliteFile(let path) where Deployment.databaseExists(at: path): try await SQLiteStore(path: path).currentRevision()
+                case .postgres: try await global.migratingStore().currentRevision()
+                default: nil
+                }
             let entries = SchemaRevision.all.reversed().map {
                 Entry(id: $0.id, downRevision: $0.downRevision, message: $0.message, isHead: $0.id == SchemaRevision.head, isCurrent: $0.id == current)
             }

@@ -24,8 +24,17 @@ struct Restore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard case .sqliteFile(let path) = try global.location() else {
-            throw Failure("restore needs a database file, not :memory:; pass --db PATH")
+        let path: String
+        switch try global.location() {
+        case .sqliteFile(let file): path = file
+        case .memory: throw Failure("restore needs a database file, not :memory:; pass --db PATH")
+        case .postgres(let url):
+            throw Failure(
+                """
+                PostgreSQL restores are pg_restore's job. Stop the servers, then for example:
+                  pg_restore --clean --if-exists --dbname='\(PostgresCommands.connectionURL(url))' \(file)
+                (the password comes from PGPASSWORD or ~/.pgpass)
+                """)
         }
         guard FileManager.default.fileExists(atPath: file) else {
             throw Failure("no backup file at \(file); list backups with `ls \((path as NSString).deletingLastPathComponent)`")

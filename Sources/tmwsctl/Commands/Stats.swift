@@ -35,8 +35,7 @@ struct Stats: AsyncParsableCommand {
     func run() async throws {
         let seconds = try Parse.duration(window)
         let report: MonitoringReport
-        let path = try global.existingDatabasePath()
-        let revision = try await SQLiteStore(path: path).currentRevision()
+        let revision = try await global.migratingStore().currentRevision()
         if revision != SchemaRevision.head {
             report = .unmigrated(revision: revision, window: seconds, generatedAt: Date())
         } else {

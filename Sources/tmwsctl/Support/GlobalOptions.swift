@@ -3,11 +3,12 @@ import Foundation
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
+import TMWSStoragePostgres
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
-        "The database: sqlite:///PATH, sqlite+aiosqlite:///PATH or a path (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).",
+        "The database: sqlite:///PATH, sqlite+aiosqlite:///PATH, a path, or postgres://USER:PASSWORD@HOST:PORT/DB (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).",
         valueName: "url"))
     var database: String?
 
@@ -22,31 +23,44 @@ struct GlobalOptions: ParsableArguments {
         try DatabaseLocation.resolve(database)
     }
 
-    /// The path of an existing database file (for migration, schema, backup commands).
-    /// - Throws: a ``Failure`` (exit 2) for `:memory:` or a missing file.
+    /// The path of an existing database file (for the SQLite-only backup and restore commands).
+    /// - Throws: a ``Failure`` (exit 2) for `:memory:`, PostgreSQL or a missing file.
     func existingDatabasePath() throws -> String {
-        guard case .sqliteFile(let path) = try location() else {
+        switch try location() {
+        case .sqliteFile(let path):
+            guard Deployment.databaseExists(at: path) else {
+                throw Failure("no database at \(path); create one with `tmwsctl init --db \(path)` or pass --db")
+            }
+            return path
+        case .memory:
             throw Failure("this command needs a database file, not :memory:; pass --db PATH")
+        case .postgres:
+            throw Failure("this command works on SQLite database files only")
         }
-        guard Deployment.databaseExists(at: path) else {
-            throw Failure("no database at \(path); create one with `tmwsctl init --db \(path)` or pass --db")
-        }
-        return path
     }
 
     /// Opens the store for schema commands: no bootstrap and no head check.
-    func migratingStore() throws -> SQLiteStore {
-        try SQLiteStore(path: try existingDatabasePath())
+    func migratingStore() throws -> any Store & SchemaMigrating & SchemaVerifying {
+        if case .postgres(let url) = try location() { return try PostgresPools.store(url: url) }
+        return try SQLiteStore(path: try existingDatabasePath())
+    }
+
+    /// Options for opening the deployment at the configured location (its PostgreSQL pool started when needed).
+    func deploymentOptions(createIfMissing: Bool) throws -> Deployment.Options {
+        let location = try location()
+        var options = Deployment.Options(location: location, createIfMissing: createIfMissing, logger: LogSetup.logger)
+        switch location {
+        case .memory: throw Failure("this command needs a database file, not :memory:; pass --db PATH")
+        case .postgres(let url): options.externalStore = try PostgresPools.store(url: url)
+        case .sqliteFile: break
+        }
+        return options
     }
 
     /// Opens the deployment for agent, license, audit and stats commands. A missing database and
     /// one at an older revision are refused (exit 2) with the fix.
     func deployment() async throws -> Deployment {
-        let location = try location()
-        if case .memory = location {
-            throw Failure("this command needs a database file, not :memory:; pass --db PATH")
-        }
-        return try await Deployment.open(Deployment.Options(location: location, createIfMissing: false, logger: LogSetup.logger))
+        try await Deployment.open(deploymentOptions(createIfMissing: false))
     }
 
     /// The `--as` agent as a principal (a trusted local tool holding the database).
