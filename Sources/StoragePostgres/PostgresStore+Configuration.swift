@@ -143,32 +143,66 @@ extension PostgresStore {
             }
         }
 
+        /// The TLS settings of `sslmode`, or `nil` for `disable`.
+        var tlsConfiguration: TLSConfiguration? {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            switch tls {
+            case .disable: return nil
+            case .prefer, .require: configuration.certificateVerification = .none
+            case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+            case .verifyFull: break
+            }
+            return configuration
+        }
+
+        var startupParameters: [(String, String)] {
+            var parameters = [("application_name", "tmws")]
+            if let schema { parameters.append(("search_path", schema)) }
+            return parameters
+        }
+
+        var unixSocketPath: String? { host.hasPrefix("/") ? host + "/.s.PGSQL.\(port)" : nil }
+
         var clientConfiguration: PostgresClient.Configuration {
             var configuration: PostgresClient.Configuration
-            if host.hasPrefix("/") {
+            if let unixSocketPath {
                 configuration = PostgresClient.Configuration(
-                    unixSocketPath: host + "/.s.PGSQL.\(port)", username: username, password: password, database: database)
+                    unixSocketPath: unixSocketPath, username: username, password: password, database: database)
             } else {
-                var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-                switch tls {
-                case .prefer, .require: tlsConfiguration.certificateVerification = .none
-                case .verifyCA: tlsConfiguration.certificateVerification = .noHostnameVerification
-                case .verifyFull, .disable: break
-                }
                 let clientTLS: PostgresClient.Configuration.TLS =
-                    switch tls {
-                    case .disable: .disable
-                    case .prefer: .prefer(tlsConfiguration)
-                    case .require, .verifyCA, .verifyFull: .require(tlsConfiguration)
+                    switch (tls, tlsConfiguration) {
+                    case (_, nil): .disable
+                    case (.prefer, let tlsConfiguration?): .prefer(tlsConfiguration)
+                    case (_, let tlsConfiguration?): .require(tlsConfiguration)
                     }
                 configuration = PostgresClient.Configuration(
                     host: host, port: port, username: username, password: password, database: database, tls: clientTLS)
             }
             configuration.options.maximumConnections = poolSize
             configuration.options.connectTimeout = connectTimeout
-            var parameters = [("application_name", "tmws")]
-            if let schema { parameters.append(("search_path", schema)) }
-            configuration.options.additionalStartupParameters = parameters
+            configuration.options.additionalStartupParameters = startupParameters
+            return configuration
+        }
+
+        /// The same settings for a single connection (``PostgresStore/checkConnection()``).
+        func connectionConfiguration() throws -> PostgresConnection.Configuration {
+            var configuration: PostgresConnection.Configuration
+            if let unixSocketPath {
+                configuration = PostgresConnection.Configuration(
+                    unixSocketPath: unixSocketPath, username: username, password: password, database: database)
+            } else {
+                let connectionTLS: PostgresConnection.Configuration.TLS =
+                    switch (tls, tlsConfiguration) {
+                    case (_, nil): .disable
+                    case (.prefer, let tlsConfiguration?): .prefer(try NIOSSLContext(configuration: tlsConfiguration))
+                    case (_, let tlsConfiguration?): .require(try NIOSSLContext(configuration: tlsConfiguration))
+                    }
+                configuration = PostgresConnection.Configuration(
+                    host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
+            }
+            let timeout = connectTimeout.components
+            configuration.options.connectTimeout = .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
+            configuration.options.additionalStartupParameters = startupParameters
             return configuration
         }
     }

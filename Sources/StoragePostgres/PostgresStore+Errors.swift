@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 import TMWSStorage
 
 extension PostgresStore {
@@ -14,11 +15,20 @@ extension PostgresStore {
         }
         if let error = error as? StorageError { return error }
         if error is CancellationError { return StorageError(.unavailable, "the operation was cancelled", underlying: error) }
+        if let error = error as? ConnectionPoolError {
+            // The pool logs the cause of each failed connection attempt (refused, timed out, bad
+            // credentials) through the store's logger; the error itself carries none.
+            let reason =
+                error == .connectionCreationCircuitBreakerTripped
+                ? "cannot connect to PostgreSQL: check the URL's host, port, user and password, and that the server accepts connections"
+                : "the PostgreSQL connection pool is shut down or the request was cancelled"
+            return StorageError(.unavailable, reason, underlying: error)
+        }
         if error is PostgresDecodingError {
             return StorageError(.corrupt, "a stored value does not have the type this code expects", underlying: error)
         }
         guard let error = error as? PSQLError else {
-            return StorageError(.internalError, "unexpected error from PostgreSQL", underlying: error)
+            return StorageError(.internalError, "unexpected error from PostgreSQL (\(type(of: error)))", underlying: error)
         }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
             if error.code == .queryCancelled {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import TMWSStorage
 
 /// A ``TMWSStorage/Store`` on PostgreSQL, for several server instances sharing one database.
@@ -29,6 +30,9 @@ public final class PostgresStore: Store, Service {
     let logger: Logger
     /// Where the store connects, without the password.
     public let configuration: Configuration
+    /// Operations issued before ``run()`` starts wait here instead of reaching a pool that is not
+    /// running yet (which works, but makes postgres-nio log a warning).
+    private let started = Mutex<(isRunning: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Creates a store. No connection is made until ``run()`` runs and an operation needs one.
     /// - Parameters:
@@ -42,12 +46,27 @@ public final class PostgresStore: Store, Service {
     }
 
     /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    /// The pool ends on graceful shutdown; list the store before the services that use it, so
+    /// that the group shuts it down after them.
     public func run() async {
-        await withGracefulShutdownHandler {
-            await client.run()
-        } onGracefulShutdown: {
-            // Finish in-flight operations first: the service group cancels this task once every
-            // service that uses the store has returned.
+        let waiters = started.withLock { state in
+            state.isRunning = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+        await client.run()
+    }
+
+    private func untilRunning() async {
+        if started.withLock({ $0.isRunning }) { return }
+        await withCheckedContinuation { continuation in
+            let resumeNow = started.withLock { state in
+                if state.isRunning { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
         }
     }
 
@@ -58,9 +77,29 @@ public final class PostgresStore: Store, Service {
     ) async throws -> T {
         let store = PostgresStore(configuration: configuration, clock: clock, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
+            group.addTask { await store.run() }
             defer { group.cancelAll() }
             return try await body(store)
+        }
+    }
+
+    /// Opens one connection of its own and runs `SELECT 1`, so that a wrong URL or password or an
+    /// unreachable server is reported at once with its cause — the pool retries quietly for up to
+    /// a minute before its operations fail. The executables call it before serving.
+    /// - Throws: ``TMWSStorage/StorageError`` `unavailable` (with the SQLSTATE for a refusal by the server).
+    public func checkConnection() async throws(StorageError) {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration.connectionConfiguration(), id: 0, logger: logger)
+            do {
+                _ = try await connection.query("SELECT 1", logger: logger).collect()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        } catch {
+            throw Self.map(error)
         }
     }
 
@@ -72,6 +111,7 @@ public final class PostgresStore: Store, Service {
 
     /// Runs `body` on a pooled connection, outside a transaction (single statements).
     func run<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StorageError) -> T {
+        await untilRunning()
         do {
             return try await client.withConnection { connection in try await body(connection) }
         } catch {
@@ -83,6 +123,7 @@ public final class PostgresStore: Store, Service {
     /// reports a serialization failure or a deadlock: the bodies are pure apart from their
     /// statements, so running one again is safe.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StorageError) -> T {
+        await untilRunning()
         var attempt = 0
         while true {
             attempt += 1

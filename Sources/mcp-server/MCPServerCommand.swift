@@ -102,7 +102,7 @@ struct MCPServerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let server = ServerLauncher(
-            options: options, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
+            options: options, postgres: postgres, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
             sessionIdleTimeout: sessionIdleTimeout, maxBodyBytes: maxBodyBytes,
             apiKey: environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) },
             logger: logger)

@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 import TMWSLicenseCore
 import TMWSMCP
+import TMWSStoragePostgres
 
 /// Opens the deployment, then serves MCP (HTTP or stdio) until shutdown.
 ///
@@ -15,6 +16,8 @@ struct ServerLauncher: Service, CustomStringConvertible {
     var description: String { "ServerLauncher(\(options.location), \(http.map { "http \($0.host):\($0.port)" } ?? "stdio"))" }
 
     let options: Deployment.Options
+    /// The PostgreSQL store, checked before the deployment opens.
+    let postgres: PostgresStore?
     let http: HTTPAddress?
     let allowedHosts: [String]
     let sessionIdleTimeout: Int
@@ -25,6 +28,7 @@ struct ServerLauncher: Service, CustomStringConvertible {
     func run() async throws {
         let deployment: Deployment
         do {
+            try await postgres?.checkConnection()
             deployment = try await Deployment.open(options)
         } catch {
             logger.critical("cannot start: \(error)")

@@ -28,7 +28,7 @@ struct Init: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = try global.deploymentOptions(createIfMissing: true)
+        let options = try await global.deploymentOptions(createIfMissing: true)
         let path = options.location.description
         let deployment = try await Deployment.open(options)
         let bootstrap = deployment.bootstrap

@@ -54,7 +54,7 @@ struct Migrate: AsyncParsableCommand {
 
         func run() async throws {
             guard let target = try Migrate.revision(target) else { throw ValidationError("`base` is not an upgrade target") }
-            let store = try global.migratingStore()
+            let store = try await global.migratingStore()
             let applied = try await store.upgrade(to: target)
             let revision = try await store.currentRevision()
             if global.json {
@@ -90,7 +90,7 @@ struct Migrate: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try global.migratingStore()
+            let store = try await global.migratingStore()
             let current = try await store.currentRevision()
             if !yes {
                 guard Console.stdinIsTerminal else {

@@ -40,18 +40,18 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the store for schema commands: no bootstrap and no head check.
-    func migratingStore() throws -> any Store & SchemaMigrating & SchemaVerifying {
-        if case .postgres(let url) = try location() { return try PostgresPools.store(url: url) }
+    func migratingStore() async throws -> any Store & SchemaMigrating & SchemaVerifying {
+        if case .postgres(let url) = try location() { return try await PostgresPools.store(url: url) }
         return try SQLiteStore(path: try existingDatabasePath())
     }
 
     /// Options for opening the deployment at the configured location (its PostgreSQL pool started when needed).
-    func deploymentOptions(createIfMissing: Bool) throws -> Deployment.Options {
+    func deploymentOptions(createIfMissing: Bool) async throws -> Deployment.Options {
         let location = try location()
         var options = Deployment.Options(location: location, createIfMissing: createIfMissing, logger: LogSetup.logger)
         switch location {
         case .memory: throw Failure("this command needs a database file, not :memory:; pass --db PATH")
-        case .postgres(let url): options.externalStore = try PostgresPools.store(url: url)
+        case .postgres(let url): options.externalStore = try await PostgresPools.store(url: url)
         case .sqliteFile: break
         }
         return options
@@ -60,7 +60,7 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the deployment for agent, license, audit and stats commands. A missing database and
     /// one at an older revision are refused (exit 2) with the fix.
     func deployment() async throws -> Deployment {
-        try await Deployment.open(deploymentOptions(createIfMissing: false))
+        try await Deployment.open(await deploymentOptions(createIfMissing: false))
     }
 
     /// The `--as` agent as a principal (a trusted local tool holding the database).

@@ -12,12 +12,15 @@ enum PostgresPools {
 
     private static let running = Mutex(Running())
 
-    /// The store for `url`, its pool started on first use.
-    static func store(url: String) throws -> PostgresStore {
+    /// The store for `url`, its pool started on first use — after one direct connection has
+    /// shown that the server is reachable and accepts the credentials.
+    static func store(url: String) async throws -> PostgresStore {
         let configuration = try PostgresStore.Configuration(url: url)
+        if let store = running.withLock({ $0.stores[url] }) { return store }
+        let store = PostgresStore(configuration: configuration, logger: LogSetup.logger)
+        try await store.checkConnection()
         return running.withLock { running in
-            if let store = running.stores[url] { return store }
-            let store = PostgresStore(configuration: configuration, logger: LogSetup.logger)
+            if let existing = running.stores[url] { return existing }
             running.stores[url] = store
             running.tasks.append(Task { await store.run() })
             return store
