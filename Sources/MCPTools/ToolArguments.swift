@@ -60,7 +60,9 @@ struct ToolArguments {
 
     func uuid(_ name: String, required: Bool = false) throws(LicenseError) -> UUID? {
         guard let text = try string(name, maxLength: 36, required: required) else { return nil }
-        guard text.utf8.count == 36, text == text.lowercased(), let id = UUID(uuidString: text) else {
+        // Not `UUID(uuidString:)`: on Linux it parses each byte with `sscanf("%2hhx")`, which takes
+        // " 0", "-0" and "+5" for hex bytes, so text the schema's pattern rejects named a license.
+        guard text.utf8.count == 36, text == text.lowercased(), let id = UUID(canonicalText: text) else {
             throw Self.invalid(name, "must be a lowercase UUID such as 550e8400-e29b-41d4-a716-446655440000")
         }
         return id

@@ -37,6 +37,8 @@ enum HTTPServer {
                 let mcpRequest = MCP.HTTPRequest(
                     method: request.method.rawValue, headers: headers,
                     body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, path: request.uri.path)
+                // Outside the sessions actor: decoding a large body must not hold up other sessions.
+                if let refusal = JSONRPCEnvelope.refusal(mcpRequest) { return response(refusal) }
                 return response(await sessions.handle(mcpRequest))
             }
         }

@@ -1,14 +1,17 @@
 """Hostile input over a real stdio process: malformed JSON-RPC, wrong types, missing and extra
 arguments, megabyte strings, bad UUIDs, injection strings, control characters, huge limits, forged
-cursors, unknown tools. Every request gets an answer with its id (an error, never a crash), and the
-server still serves a normal call afterwards."""
+cursors, unknown tools. Every request gets an answer with its id (an error, never a crash), the
+server still serves a normal call after each one, and the database changed by exactly the rows the
+input should write (compared row by row with sqlite3, as in test_hostile_http.py)."""
 
+import base64
 import json
 import select
 import subprocess
 import uuid
 
 from conftest import MCP_SERVER
+from test_hostile_http import NOTHING, agent_ids, assert_writes, attempt_row, check, snapshot
 
 
 class RawStdio:
@@ -57,46 +60,91 @@ def tool_error(answer):
     return result["structuredContent"]["error"]["code"]
 
 
-def test_hostile_input_over_stdio(deployment):
+def b64(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_hostile_input_over_stdio(deployment, capsys):
+    viewer_id = agent_ids(deployment.db)["viewer-1"]
     server = RawStdio(deployment, deployment.keys["viewer-1"])
     server.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "hostile", "version": "1"}}})
     assert server.receive()["id"] == 0
     server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
+    tried = 0
+    next_id = 1000
+
+    def still_serving(label):
+        nonlocal next_id
+        next_id += 1
+        assert server.process.poll() is None, f"{label}: the server exited with {server.process.returncode}"
+        answer = server.call(next_id, "whoami", {})
+        assert answer["result"]["structuredContent"]["name"] == "viewer-1", f"{label}: whoami failed after it"
+
     valid_id = str(uuid.uuid4())
+    denied = check(viewer_id, "DENY")
+    malformed = attempt_row(viewer_id, None, "MALFORMED")
     cases = [
-        ("generate_license_key", {"tier": 3}),
-        ("generate_license_key", {"tier": "PRO", "expires_days": "ten"}),
-        ("generate_license_key", {"tier": "PRO", "owner": "admin"}),
-        ("generate_license_key", {}),
-        ("validate_license_key", {"key": "x" * 1_000_000}),
-        ("validate_license_key", {"key": ["TMWS"]}),
-        ("validate_license_key", {"key": "TMWS-PRO-' OR 1=1 --"}),
-        ("validate_license_key", {"key": "TMWS-PRO-\u0000\u001b[31m-é🔑"}),
-        ("get_license_info", {"license_id": valid_id.upper()}),
-        ("get_license_info", {"license_id": "'; DROP TABLE license_keys; --"}),
-        ("get_usage_history", {"license_id": valid_id, "limit": -5}),
-        ("get_usage_history", {"license_id": valid_id, "limit": 10**12}),
-        ("get_usage_history", {"license_id": valid_id, "cursor": "dS4xLjE"}),
-        ("get_usage_history", {"license_id": valid_id, "cursor": "A" * 600}),
-        ("revoke_license_key", {"license_id": valid_id, "reason": "r" * 5000}),
-        ("query_audit_log", {"since": "yesterday"}),
-        ("no_such_tool", {}),
+        # (tool, arguments, expected code, rows it may write)
+        ("generate_license_key", {"tier": 3}, "INVALID_ARGUMENT", NOTHING),
+        ("generate_license_key", {"tier": "PRO", "expires_days": "ten"}, "INVALID_ARGUMENT", NOTHING),
+        ("generate_license_key", {"tier": "PRO", "owner": "admin"}, "INVALID_ARGUMENT", NOTHING),
+        ("generate_license_key", {}, "INVALID_ARGUMENT", NOTHING),
+        ("generate_license_key", {"tier": "PRO"}, "PERMISSION_DENIED", denied),
+        ("validate_license_key", {"key": "x" * 1_000_000}, "INVALID_ARGUMENT", NOTHING),
+        ("validate_license_key", {"key": ["TMWS"]}, "INVALID_ARGUMENT", NOTHING),
+        ("validate_license_key", {"key": "TMWS-PRO-' OR 1=1 --"}, "MALFORMED", malformed),
+        ("validate_license_key", {"key": "TMWS-PRO-\u0000\u001b[31m-é🔑"}, "MALFORMED", malformed),
+        ("validate_license_key", {"key": "TMWS-PRO-x", "feature_accessed": "export\u0000x"}, "INVALID_ARGUMENT", NOTHING),
+        ("get_license_info", {"license_id": valid_id.upper()}, "INVALID_ARGUMENT", NOTHING),
+        ("get_license_info", {"license_id": "'; DROP TABLE license_keys; --"}, "INVALID_ARGUMENT", NOTHING),
+        ("get_license_info", {"license_id": valid_id}, "PERMISSION_DENIED", denied),
+        ("get_usage_history", {"license_id": valid_id, "limit": -5}, "INVALID_ARGUMENT", NOTHING),
+        ("get_usage_history", {"license_id": valid_id, "limit": 10**12}, "INVALID_ARGUMENT", NOTHING),
+        ("get_usage_history", {"license_id": valid_id, "cursor": "dS4xLjE"}, "PERMISSION_DENIED", denied),
+        ("get_usage_history", {"license_id": valid_id, "cursor": "A" * 600}, "INVALID_ARGUMENT", NOTHING),
+        ("list_licenses", {"cursor": b64(f"l.9223372036854775807.{valid_id}")}, "INVALID_ARGUMENT", check(viewer_id, "ALLOW")),
+        ("list_licenses", {"cursor": "forged!"}, "INVALID_ARGUMENT", check(viewer_id, "ALLOW")),
+        ("list_licenses", {"owner_agent_id": valid_id}, "PERMISSION_DENIED", denied),
+        ("revoke_license_key", {"license_id": valid_id, "reason": "r" * 5000}, "INVALID_ARGUMENT", NOTHING),
+        ("revoke_license_key", {"license_id": valid_id}, "PERMISSION_DENIED", denied),
+        ("query_audit_log", {"since": "yesterday"}, "INVALID_ARGUMENT", NOTHING),
+        ("query_audit_log", {}, "PERMISSION_DENIED", denied),
+        ("whoami", {"agent_id": valid_id}, "INVALID_ARGUMENT", NOTHING),
+        ("no_such_tool", {}, -32602, NOTHING),
     ]
-    for index, (name, arguments) in enumerate(cases, start=1):
+    for index, (name, arguments, expected, writes) in enumerate(cases, start=1):
+        label = f"{name} {json.dumps(arguments)[:80]}"
+        before = snapshot(deployment.db)
         code = tool_error(server.call(index, name, arguments))
-        assert code in ("INVALID_ARGUMENT", "PERMISSION_DENIED", "MALFORMED", -32602), (name, arguments if len(str(arguments)) < 200 else "…", code)
+        assert code == expected, (label, code)
+        assert_writes(before, snapshot(deployment.db), writes, label)
+        still_serving(label)
+        tried += 1
 
-    # Malformed JSON-RPC: each answered with an error; the server keeps reading.
-    server.send_raw(b"{not json\n")
-    assert "error" in server.receive()
-    server.send({"jsonrpc": "2.0", "id": 100, "method": "tools/call", "params": "not an object"})
-    assert "error" in server.receive()
-    server.send({"jsonrpc": "2.0", "id": 101, "method": "no/such/method"})
-    assert server.receive()["error"]["code"] == -32601
+    # Malformed JSON-RPC: each answered with an error; the server keeps reading; nothing is written.
+    raw_cases = [
+        ("broken JSON", b"{not json\n", None),
+        ("params not an object", json.dumps({"jsonrpc": "2.0", "id": 100, "method": "tools/call", "params": "not an object"}).encode() + b"\n", 100),
+        ("wrong jsonrpc version", json.dumps({"jsonrpc": "1.0", "id": 101, "method": "tools/call",
+                                              "params": {"name": "validate_license_key", "arguments": {"key": "x"}}}).encode() + b"\n", 101),
+        ("unknown method", json.dumps({"jsonrpc": "2.0", "id": 102, "method": "no/such/method"}).encode() + b"\n", 102),
+        ("empty batch", b"[]\n", None),
+    ]
+    for label, line, answer_id in raw_cases:
+        before = snapshot(deployment.db)
+        server.send_raw(line)
+        answer = server.receive()
+        assert "error" in answer, (label, answer)
+        if answer_id is not None:
+            assert answer["id"] == answer_id, (label, answer)
+        if label == "unknown method":
+            assert answer["error"]["code"] == -32601
+        assert_writes(before, snapshot(deployment.db), NOTHING, label)
+        still_serving(label)
+        tried += 1
 
-    # Still serving, and nothing above changed a license.
-    answer = server.call(200, "whoami", {})
-    assert answer["result"]["structuredContent"]["name"] == "viewer-1"
     server.close()
+    with capsys.disabled():
+        print(f"\nhostile inputs over stdio: {tried}, each answered, none crashed the server or wrote an unexpected row")

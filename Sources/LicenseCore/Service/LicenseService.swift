@@ -114,13 +114,17 @@ public struct LicenseService: Sendable {
     /// verdict is based on the license state it records against.
     /// - Parameter featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
     /// - Returns: the verdict. A malformed, unknown, forged, expired or revoked key is a result, not an error.
-    /// - Throws: `permissionDenied`, `invalidArgument` (feature too long), `unavailable` — never a valid result on failure.
+    /// - Throws: `permissionDenied`, `invalidArgument` (feature too long, or with a NUL character, which
+    ///   SQLite text would silently cut off), `unavailable` — never a valid result on failure.
     public func validateLicenseKey(
         as principal: Principal, key: String, featureAccessed: String? = nil
     ) async throws(LicenseError) -> ValidationResult {
         try await run("validate") {
             if let featureAccessed, featureAccessed.utf8.count > Limits.featureBytes {
                 throw LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
+            }
+            if let featureAccessed, featureAccessed.utf8.contains(0) {
+                throw LicenseError(.invalidArgument, "feature_accessed must not contain a NUL character")
             }
             let parsed = LicenseKey(parsing: key)
             let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
@@ -153,12 +157,16 @@ public struct LicenseService: Sendable {
 
     /// Revokes a license (`license:revoke`: admin). Idempotent: a second call reports
     /// `alreadyRevoked` and keeps the first revocation's time and reason. Audit event `license_revoked`.
-    /// - Throws: `notFound` for an unknown id; `permissionDenied`; `invalidArgument` (reason > 1024 bytes); `unavailable`.
+    /// - Throws: `notFound` for an unknown id; `permissionDenied`; `invalidArgument` (reason > 1024 bytes, or with a
+    ///   NUL character, which SQLite text would silently cut off); `unavailable`.
     public func revokeLicenseKey(as principal: Principal, id: UUID, reason: String? = nil) async throws(LicenseError) -> RevocationResult {
         try await run("revoke") {
             let agent = try await authorizer.require(.licenseRevoke, for: principal)
             if let reason, reason.utf8.count > Limits.reasonBytes {
                 throw LicenseError(.invalidArgument, "reason is longer than \(Limits.reasonBytes) bytes")
+            }
+            if let reason, reason.utf8.contains(0) {
+                throw LicenseError(.invalidArgument, "reason must not contain a NUL character")
             }
             let revocation = try await store.revokeLicense(id: id, reason: reason, revokedBy: agent.id) { revocation in
                 NewAuditEvent(

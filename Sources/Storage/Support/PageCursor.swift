@@ -25,6 +25,10 @@ package struct PageCursor: Hashable, Sendable {
         Base64URL.encode("\(kind.rawValue).\(millis).\(key)".utf8)
     }
 
+    /// The timestamps a cursor may carry: years 0001 to 9999, the range of SQLite's timestamp text.
+    /// A forged cursor with a time near `Int64.max` would otherwise trap when formatted for a query.
+    static let millisRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
     /// Decodes a cursor of the given kind; `nil` input means "first page".
     package static func decode(_ text: String?, kind: Kind) throws(StorageError) -> PageCursor? {
         guard let text else { return nil }
@@ -34,7 +38,9 @@ package struct PageCursor: Hashable, Sendable {
             throw invalid
         }
         let parts = raw.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == kind.rawValue, let millis = Int64(parts[1]), !parts[2].isEmpty else {
+        guard parts.count == 3, parts[0] == kind.rawValue, let millis = Int64(parts[1]), millisRange.contains(millis),
+            !parts[2].isEmpty
+        else {
             throw invalid
         }
         let cursor = PageCursor(kind: kind, millis: millis, key: String(parts[2]))
