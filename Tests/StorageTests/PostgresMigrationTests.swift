@@ -154,6 +154,9 @@ struct PostgresMigrationTests {
             ORDER BY date DESC, tier
             """)
         #expect(activity.count == 2)
+        // The guide's Step 4, unchanged.
+        try await store.executeForTesting("UPDATE agents SET role = 'admin' WHERE agent_id = 'editor'")
+        #expect(try await store.agent(named: "editor")?.role == "admin")
         #expect(activity.first?.hasPrefix(#"{"total_licenses":1,"tier":"FREE""#) == true)
     }
 }
