@@ -8,7 +8,11 @@ import Testing
 /// Many independent trials of one validation racing one revocation: no VALID verdict is dated
 /// after the revocation, and once `revoke` has returned no validation succeeds.
 @Suite struct RevocationRaceTrialsTests {
-    @Test(arguments: [(StoreBackend.memory, 10_000), (.sqliteFile, 1_000)])
+    /// 10,000 trials in memory, 1,000 on a SQLite file and (when configured) 1,000 on PostgreSQL.
+    static let trials: [(StoreBackend, Int)] =
+        [(.memory, 10_000), (.sqliteFile, 1_000)] + (StoreBackend.allCases.contains(.postgres) ? [(.postgres, 1_000)] : [])
+
+    @Test(arguments: trials)
     func validateRacingRevoke(_ backend: StoreBackend, _ trials: Int) async throws {
         let handle = try await backend.makeStore()
         let store = handle.store
