@@ -63,6 +63,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path, seconds: float = 30) -> None:
+    """Waits for GET /health to answer 200; fails with the server's log if it exits or times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("mcp-server --http did not start: " + log_path.read_text())
+            time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def http_server(deployment):
     port = free_port()
@@ -71,16 +85,7 @@ def http_server(deployment):
         [MCP_SERVER, "--http", f"127.0.0.1:{port}"], env=deployment.env,
         stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("mcp-server --http did not start: " + deployment.log_path.read_text())
-            time.sleep(0.05)
+    wait_until_healthy(base, process, deployment.log_path)
     yield base
     process.terminate()
     try:

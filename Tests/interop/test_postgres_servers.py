@@ -14,14 +14,13 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
 import pytest
 
-from conftest import MCP_SERVER, TMWSCTL, free_port
+from conftest import MCP_SERVER, TMWSCTL, free_port, wait_until_healthy
 from test_interop import call, http_session
 
 BASE_URL = os.environ.get("TMWS_TEST_POSTGRES_URL", "")
@@ -82,16 +81,8 @@ class Cluster:
             [MCP_SERVER, "--http", f"127.0.0.1:{port}"], env=self.env, stdout=subprocess.DEVNULL, stderr=log)
         self.processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1) as response:
-                    if response.status == 200:
-                        return base
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("mcp-server did not start: " + self.log_path.read_text())
-                time.sleep(0.05)
+        wait_until_healthy(base, process, self.log_path)
+        return base
 
     def stop(self) -> None:
         for process in self.processes:
