@@ -103,9 +103,23 @@ public final class PostgresStore: Store, Service {
         }
     }
 
+    /// Answers within ``pingTimeout``: health checks must not wait for the pool's reconnection attempts.
     public func ping() async throws {
-        _ = try await run { connection in try await connection.query("SELECT 1", logger: self.logger).collect() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = try await self.run { connection in try await connection.query("SELECT 1", logger: self.logger).collect() }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.pingTimeout)
+                throw StorageError(.unavailable, "PostgreSQL did not answer within \(Self.pingTimeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
+
+    /// How long ``ping()`` waits for an answer.
+    public static let pingTimeout: Duration = .seconds(3)
 
     // MARK: Plumbing
 
