@@ -20,7 +20,8 @@ whoami with the wrong role, …); expected domain verdicts such as REVOKED are n
 resident memory (VmRSS from /proc/<pid>/status) is sampled every --rss-interval seconds.
 
 Reports total calls, throughput, p50/p90/p99/max latency overall and per tool, errors, and the
-server's RSS at the start, its maximum and at the end (plus the samples). Exits 1 on any error.
+server's RSS at the start, its maximum and at the end (plus the samples), and its growth per call over
+the whole run and over its second half (past the warm-up, where a leak still shows). Exits 1 on any error.
 
 Usage (the binaries are not built here):
     swift build -c release --scratch-path .build-helper2 --product mcp-server
@@ -400,6 +401,13 @@ def main() -> int:
     if known and total:
         growth = rss[-1][1] - rss[0][1]
         print(f"  growth start→end {growth:+} KiB over {total} calls = {growth * 1024 / total:+.0f} bytes per call")
+        # The second half alone: past the warm-up (caches, allocator arenas), a leak still grows here.
+        middle, middle_kib = min(rss, key=lambda sample: abs(sample[0] - wall / 2))
+        later = sum(1 for result in collected for t in result.finished if t + result.began - began_wall >= middle)
+        if later and middle_kib is not None and rss[-1][1] is not None:
+            late_growth = rss[-1][1] - middle_kib
+            print(f"  growth {middle:.0f}s→end {late_growth:+} KiB over {later} calls = "
+                  f"{late_growth * 1024 / later:+.0f} bytes per call")
     # Throughput over time, per RSS interval: steady throughput next to the memory samples.
     bins: Counter = Counter()
     for result in collected:

@@ -9,7 +9,7 @@ import TMWSMCP
 actor MCPSessions {
     struct Session {
         let server: Server
-        let transport: StatefulHTTPServerTransport
+        let transport: SessionHTTPTransport
         var lastUsed: ContinuousClock.Instant
     }
 
@@ -49,7 +49,9 @@ actor MCPSessions {
         guard sessions.count < Self.maximumSessions else {
             return .error(statusCode: 503, .internalError("Too many sessions; try again later"))
         }
-        let transport = StatefulHTTPServerTransport(
+        // Not the SDK's StatefulHTTPServerTransport: it keeps every event a session sent, response
+        // bodies included, until the session ends; this one keeps the newest (ReplayLimits).
+        let transport = SessionHTTPTransport(
             validationPipeline: StandardValidationPipeline(validators: [
                 hostCheck.validator, AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(),
                 ProtocolVersionValidator(), SessionValidator(),
