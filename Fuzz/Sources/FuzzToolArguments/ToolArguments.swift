@@ -1,0 +1,1 @@
+../../../Sources/MCPTools/ToolArguments.swift

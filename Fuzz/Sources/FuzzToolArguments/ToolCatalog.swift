@@ -1,0 +1,1 @@
+../../../Sources/MCPTools/ToolCatalog.swift
