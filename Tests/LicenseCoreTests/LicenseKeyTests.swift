@@ -23,6 +23,15 @@ import Testing
         #expect(!Self.signer.verify(parsed, expiresAt: expiresAt.map { $0 + 1 } ?? Date(timeIntervalSince1970: 0)))
     }
 
+    /// Expiries no caller should pass, but that a public API must not trap on (found by the fuzzer's review).
+    @Test(arguments: [1e300, -1e300, 9.3e18, -9.3e18, Double.infinity, -Double.infinity])
+    func absurdExpiriesDoNotTrap(_ seconds: Double) {
+        let expiry = Date(timeIntervalSince1970: seconds)
+        let key = Self.signer.key(tier: .pro, id: Self.id, expiresAt: expiry)
+        #expect(Self.signer.verify(key, expiresAt: expiry))
+        #expect(!Self.signer.verify(key, expiresAt: nil))
+    }
+
     @Test func hashVector() {
         #expect(
             LicenseSigner.hash("TMWS-PRO-550e8400-e29b-41d4-a716-446655440000-9e58f5f6872a62ab")

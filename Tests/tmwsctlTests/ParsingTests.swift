@@ -38,6 +38,7 @@ import Testing
         ["license", "validate", "TMWS-PRO-x", "--feature", "export"],
         ["license", "revoke", "550e8400-e29b-41d4-a716-446655440000", "--reason", "fraud"],
         ["license", "info", "550e8400-e29b-41d4-a716-446655440000"],
+        ["license", "info", "550E8400-E29B-41D4-A716-446655440000"],
         ["license", "usage", "550e8400-e29b-41d4-a716-446655440000", "--limit", "10", "--cursor", "abc"],
         ["license", "list"],
         ["license", "list", "--owner", "bot", "--tier", "FREE", "--status", "expired"],
@@ -64,6 +65,10 @@ import Testing
         ["license", "generate", "--tier", "PRO", "--days", "5"],
         ["license", "info", "not-a-uuid"],
         ["license", "revoke", "1234"],
+        // Foundation's UUID(uuidString:) on Linux reads these as 050e8400-… and 550e8400-… (sscanf).
+        ["license", "info", "+50e8400-e29b-41d4-a716-446655440000"],
+        ["license", "info", "550e84 0-e29b-41d4-a716-446655440000"],
+        ["license", "revoke", "550e8400-e29b-41d4-a716-44665544000-"],
         ["license", "usage", "550e8400-e29b-41d4-a716-446655440000", "--limit", "0"],
         ["license", "list", "--status", "lost"],
         ["migrate", "up", "--to", "deadbeef0000"],

@@ -45,16 +45,14 @@ public struct LicenseSigner: Sendable {
             }
             append(UInt8(ascii: ":"))
             if let expiresAt {
-                var seconds = Int64(expiresAt.timeIntervalSince1970.rounded(.down))
-                if seconds < 0 {
-                    append(UInt8(ascii: "-"))
-                    seconds = -seconds
-                }
+                let seconds = Self.wholeSeconds(expiresAt)
+                if seconds < 0 { append(UInt8(ascii: "-")) }
+                var magnitude = seconds.magnitude
                 var digits: [UInt8] = []
                 repeat {
-                    digits.append(UInt8(ascii: "0") + UInt8(seconds % 10))
-                    seconds /= 10
-                } while seconds > 0
+                    digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                    magnitude /= 10
+                } while magnitude > 0
                 for digit in digits.reversed() { append(digit) }
             } else {
                 for byte in "PERPETUAL".utf8 { append(byte) }
@@ -64,6 +62,16 @@ public struct LicenseSigner: Sendable {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Whole seconds since 1970, rounded down. A date past what `Int64` seconds hold (about
+    /// ±2.9×10¹¹ years; no issued or stored expiry comes near) is clamped instead of trapping.
+    static func wholeSeconds(_ date: Date) -> Int64 {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        if seconds.isNaN { return 0 }
+        if seconds >= 9.223_372_036_854_775e18 { return .max }
+        if seconds <= -9.223_372_036_854_775e18 { return .min }
+        return Int64(seconds)
+    }
 
     /// A signed key for a license.
     public func key(tier: LicenseTier, id: UUID, expiresAt: Date?) -> LicenseKey {

@@ -26,7 +26,9 @@ enum Parse {
     }
 
     static func uuid(_ text: String, what: String = "license id") throws -> UUID {
-        guard let id = UUID(uuidString: text) else {
+        // Not `UUID(uuidString:)`: on Linux it reads each byte with sscanf, which takes a space, a
+        // sign or a dash for a digit ("+50e8400-…" would name 050e8400-…). Canonical text only, any case.
+        guard let id = UUID(canonicalText: text.lowercased()) else {
             throw ValidationError("malformed \(what) '\(text.prefix(64))'; expected a UUID such as 550e8400-e29b-41d4-a716-446655440000")
         }
         return id
