@@ -5,17 +5,22 @@ import TMWS
 let benchmarks: @Sendable () -> Void = {
     ScaleBenchmarks.register()
 
+    // `thresholds:` are the tolerances `benchmark thresholds check` applies to the p90 references in
+    // Benchmarks/Thresholds/ (see P90Tolerance and ../BENCHMARKS.md).
     let micro = Benchmark.Configuration(
-        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
+        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2),
+        thresholds: P90Tolerance.twiceReference)
+    var allocationFree = micro
+    allocationFree.thresholds = P90Tolerance.allocationFree
     let io = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], scalingFactor: .kilo,
-        maxDuration: .seconds(3), maxIterations: 50)
+        maxDuration: .seconds(3), maxIterations: 50, thresholds: P90Tolerance.twiceReference)
 
     // MARK: Pure
 
     let subject = Subject(id: UUID(), role: "viewer", namespace: "bench")
     let resource = Resource(ownerID: subject.id, namespace: "bench")
-    Benchmark("Policy decision", configuration: micro) { benchmark in
+    Benchmark("Policy decision", configuration: allocationFree) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(Policy.decide(subject: subject, permission: .licenseRead, resource: resource))
         }
@@ -103,7 +108,8 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let history = Benchmark.Configuration(
-        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 2000)
+        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 2000,
+        thresholds: P90Tolerance.twiceReference)
     Benchmark("usageHistory first page of 100 (100k rows)", configuration: history) { benchmark in
         let fixture = try await Fixtures.shared.deepHistory()
         benchmark.startMeasurement()
