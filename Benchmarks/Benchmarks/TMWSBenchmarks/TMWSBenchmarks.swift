@@ -43,6 +43,12 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try await fixture.authenticator.authenticate(fixture.viewerKey)) }
     }
 
+    Benchmark("API-key authentication (SQLite file)", configuration: io) { benchmark in
+        let fixture = try await Fixtures.shared.sqlite()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try await fixture.authenticator.authenticate(fixture.viewerKey)) }
+    }
+
     for (name, sqlite) in [("SQLite file", true), ("memory", false)] {
         Benchmark("Store.recordValidation (\(name))", configuration: io) { benchmark in
             let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
