@@ -4,7 +4,7 @@ import MCP
 /// The fields of a posted JSON-RPC message that decide how it is routed, checked before the SDK
 /// sees the body.
 ///
-/// The SDK's Streamable HTTP transport opens a response stream for every message with a `method`
+/// The Streamable HTTP transport (the SDK's, and `SessionHTTPTransport`, which keeps its routing) opens a response stream for every message with a `method`
 /// and an `id` it can read, and ends that stream when the server answers with the same id. Its
 /// server does not answer a message it decodes as something else — an `id` of `true`, or a
 /// `method` beside `result` or `error` — so such a POST would hang until the session ends, holding
