@@ -35,19 +35,40 @@ public struct LicenseToolHandler: Sendable {
         do {
             let args = try ToolArguments(arguments, allowed: ToolCatalog.argumentNames(of: tool))
             guard let apiKey, !apiKey.isEmpty else { throw LicenseError(.unauthenticated, AccessError.unauthenticated.message) }
-            let principal: Principal
-            do {
-                principal = try await authenticator.authenticate(apiKey)
-            } catch {
-                throw LicenseError(mapping: error)
-            }
-            return try await dispatch(tool.name, args, principal)
+            if tool.name == "validate_license_key" { return try await validate(args, apiKey: apiKey) }
+            return try await dispatch(tool.name, args, try await authenticate(apiKey))
         } catch let error as LicenseError {
             logger.debug("tool call failed", metadata: ["tool": "\(tool.name)", "code": "\(error.code)"])
             return ToolResults.failure(error)
         } catch {
             return ToolResults.failure(LicenseError(mapping: error))
         }
+    }
+
+    private func authenticate(_ apiKey: String) async throws(LicenseError) -> Principal {
+        do {
+            return try await authenticator.authenticate(apiKey)
+        } catch {
+            throw LicenseError(mapping: error)
+        }
+    }
+
+    /// The hot path: authentication and validation in one storage step
+    /// (``TMWSLicenseCore/LicenseService/validateLicenseKey(apiKey:authenticator:key:featureAccessed:)``).
+    /// An argument error is still reported only to an authenticated caller, as for every other tool.
+    private func validate(_ args: ToolArguments, apiKey: String) async throws -> CallTool.Result {
+        let key: String
+        let featureAccessed: String?
+        do {
+            key = try args.requiredString("key", maxLength: 256)
+            featureAccessed = try args.string("feature_accessed", maxLength: LicenseService.Limits.featureBytes)
+        } catch {
+            _ = try await authenticate(apiKey)
+            throw error
+        }
+        let (_, result) = try await service.validateLicenseKey(
+            apiKey: apiKey, authenticator: authenticator, key: key, featureAccessed: featureAccessed)
+        return ToolResults.validation(result)
     }
 
     private func dispatch(_ name: String, _ args: ToolArguments, _ principal: Principal) async throws -> CallTool.Result {
@@ -59,12 +80,6 @@ public struct LicenseToolHandler: Sendable {
                 as: principal, tier: tier, expiresDays: try args.integer("expires_days", in: Limits.expiresDays),
                 metadata: try args.stringMap("metadata", maxEntries: Limits.metadataEntries))
             return ToolResults.generated(generated)
-
-        case "validate_license_key":
-            let result = try await service.validateLicenseKey(
-                as: principal, key: try args.requiredString("key", maxLength: 256),
-                featureAccessed: try args.string("feature_accessed", maxLength: Limits.featureBytes))
-            return ToolResults.validation(result)
 
         case "revoke_license_key":
             let result = try await service.revokeLicenseKey(

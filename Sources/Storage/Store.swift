@@ -120,6 +120,21 @@ public protocol Store: Sendable {
         decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
     ) async throws -> (check: Check, recorded: RecordedValidation?)
 
+    /// Authenticates an API key and records one validation attempt by its agent, as one step where
+    /// the backend can: resolves `apiKeyHash` as ``resolveAPIKey(hash:)`` does and, when the key
+    /// exists, is not revoked and its agent is active, does for that agent what
+    /// ``recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`` does.
+    ///
+    /// A backend whose reads cost a round trip of their own (SQLite through GRDB's queues) does it
+    /// in the validation's transaction; the default resolves, then records.
+    /// - Returns: `nil` when the key does not authenticate — and then nothing is written; else the
+    ///   key as resolved and the validation's outcome.
+    func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>?
+
     /// A license's usage rows, newest first (by `validated_at`, then id), with keyset pagination:
     /// a deep page costs what the first one does.
     func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord>
@@ -152,6 +167,17 @@ extension Store {
             licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed,
             authorize: { _, _ in AgentCheck(result: (), allowed: true, audit: nil) }, decide: decide)
         return result.recorded!
+    }
+
+    public func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        guard let key = try await resolveAPIKey(hash: apiKeyHash), key.agent.status == .active else { return nil }
+        let (check, recorded) = try await recordValidation(
+            licenseID: licenseID, agentID: key.agent.id, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        return AuthenticatedValidation(key: key, check: check, recorded: recorded)
     }
 
     /// Revokes a license without writing an audit event.

@@ -120,37 +120,54 @@ public struct LicenseService: Sendable {
         as principal: Principal, key: String, featureAccessed: String? = nil
     ) async throws(LicenseError) -> ValidationResult {
         try await run("validate") {
-            if let featureAccessed, featureAccessed.utf8.count > Limits.featureBytes {
-                throw LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
-            }
-            if let featureAccessed, featureAccessed.utf8.contains(0) {
-                throw LicenseError(.invalidArgument, "feature_accessed must not contain a NUL character")
-            }
+            if let problem = Self.featureProblem(featureAccessed) { throw problem }
             let parsed = LicenseKey(parsing: key)
-            let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
-            let signer = self.signer
             let attempt: (check: Authorizer.Check, recorded: RecordedValidation?)
             do {
                 attempt = try await store.recordValidation(
                     licenseID: parsed?.id, agentID: principal.agentID, featureAccessed: featureAccessed,
-                    authorize: authorizer.step(.licenseValidate, for: principal)
-                ) { license, now in
-                    guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
-                    let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
-                    return code == .valid ? .valid : .invalid(code.rawValue)
-                }
+                    authorize: authorizer.step(.licenseValidate, for: principal), decide: verdict(for: parsed, key: key))
             } catch {
                 throw await authorizer.failure(.licenseValidate, for: principal, underlying: error)
             }
-            _ = try authorizer.require(.licenseValidate, attempt.check)
-            guard let recorded = attempt.recorded else { throw LicenseError(.internalError, "validation was not recorded") }
-            let code = recorded.decision.valid ? VerdictCode.valid : VerdictCode(rawValue: recorded.decision.failureReason ?? "") ?? .notFound
-            let disclosed = [.valid, .expired, .revoked].contains(code) ? recorded.license : nil
-            return ValidationResult(
-                valid: code == .valid, code: code, tier: disclosed.flatMap { LicenseTier(parsing: $0.tier) },
-                licenseID: disclosed?.id, expiresAt: disclosed?.expiresAt, isPerpetual: disclosed.map { $0.expiresAt == nil },
-                validatedAt: recorded.usage.validatedAt)
+            return try validationResult(attempt.check, attempt.recorded)
         }
+    }
+
+    /// Why `feature_accessed` cannot be recorded, if it cannot.
+    static func featureProblem(_ featureAccessed: String?) -> LicenseError? {
+        guard let featureAccessed else { return nil }
+        if featureAccessed.utf8.count > Limits.featureBytes {
+            return LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
+        }
+        if featureAccessed.utf8.contains(0) {
+            return LicenseError(.invalidArgument, "feature_accessed must not contain a NUL character")
+        }
+        return nil
+    }
+
+    /// The pure verdict a validation applies inside its storage step.
+    func verdict(for parsed: LicenseKey?, key: String) -> @Sendable (License?, Date) -> ValidationDecision {
+        let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
+        let signer = self.signer
+        return { license, now in
+            guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
+            let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
+            return code == .valid ? .valid : .invalid(code.rawValue)
+        }
+    }
+
+    /// The caller's view of a recorded validation: the verdict, and the license's facts only for
+    /// VALID, EXPIRED and REVOKED.
+    func validationResult(_ check: Authorizer.Check, _ recorded: RecordedValidation?) throws -> ValidationResult {
+        _ = try authorizer.require(.licenseValidate, check)
+        guard let recorded else { throw LicenseError(.internalError, "validation was not recorded") }
+        let code = recorded.decision.valid ? VerdictCode.valid : VerdictCode(rawValue: recorded.decision.failureReason ?? "") ?? .notFound
+        let disclosed = [.valid, .expired, .revoked].contains(code) ? recorded.license : nil
+        return ValidationResult(
+            valid: code == .valid, code: code, tier: disclosed.flatMap { LicenseTier(parsing: $0.tier) },
+            licenseID: disclosed?.id, expiresAt: disclosed?.expiresAt, isPerpetual: disclosed.map { $0.expiresAt == nil },
+            validatedAt: recorded.usage.validatedAt)
     }
 
     // MARK: Revoke

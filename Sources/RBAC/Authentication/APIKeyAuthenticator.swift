@@ -73,19 +73,31 @@ public struct APIKeyAuthenticator: Sendable {
     /// - Throws: ``AccessError`` `unauthenticated` for any bad key or a suspended agent;
     ///   `unavailable` when storage fails.
     public func authenticate(_ presented: String) async throws(AccessError) -> Principal {
-        guard Self.isWellFormed(presented) else { throw AccessError.unauthenticated }
+        let hash = try Self.storedHash(ofPresented: presented)
         let resolved: ResolvedAPIKey?
         do {
-            resolved = try await store.resolveAPIKey(hash: Digest.sha256Hex(presented))
+            resolved = try await store.resolveAPIKey(hash: hash)
         } catch {
             throw AccessError(.unavailable, reason: .storageUnavailable, "storage failed during authentication", underlying: error)
         }
         guard let resolved, resolved.agent.status == .active else { throw AccessError.unauthenticated }
-        if resolved.key.lastUsedAt.map({ clock().timeIntervalSince($0) >= lastUsedResolution }) ?? true {
-            // Bookkeeping only: a failure here does not make a valid key invalid.
-            try? await store.recordAPIKeyUse(id: resolved.key.id)
-        }
+        await noteUse(of: resolved.key)
         return Principal(agentID: resolved.agent.id, keyID: resolved.key.id)
+    }
+
+    /// The hash a presented key is stored under, once its shape is checked (before any storage access).
+    /// - Throws: ``AccessError`` `unauthenticated` for a key that is not of the `tmws_ak_` shape.
+    public static func storedHash(ofPresented presented: String) throws(AccessError) -> String {
+        guard isWellFormed(presented) else { throw AccessError.unauthenticated }
+        return Digest.sha256Hex(presented)
+    }
+
+    /// Sets a resolved key's `last_used_at` when it is older than the resolution. Bookkeeping only:
+    /// a failure here does not make a valid key invalid.
+    public func noteUse(of key: AgentAPIKey) async {
+        if key.lastUsedAt.map({ clock().timeIntervalSince($0) >= lastUsedResolution }) ?? true {
+            try? await store.recordAPIKeyUse(id: key.id)
+        }
     }
 
     /// Revokes an agent's key by its display prefix.

@@ -80,13 +80,21 @@ public struct Authorizer: Sendable {
     /// the same policy and the same audit row as ``check(_:for:on:)-(Permission,_,_)``.
     public func step(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) -> @Sendable (Agent?, Date) -> AgentCheck<Check> {
         let agentID = principal.agentID
-        return { agent, _ in
-            let subject = agent.map { Subject(id: $0.id, role: $0.role, namespace: $0.namespace, status: $0.status.rawValue) }
-            let decision = Policy.decide(subject: subject, permission: permission, resource: resource)
-            return AgentCheck(
-                result: Check(decision: decision, agent: agent), allowed: decision.isAllowed,
-                audit: Self.auditEvent(operation: permission.rawValue, agentID: agentID, role: agent?.role, decision: decision))
-        }
+        return { agent, _ in Self.decide(permission, agentID: agentID, agent: agent, resource: resource) }
+    }
+
+    /// ``step(_:for:on:)`` for a caller whom the store resolves in the same step (an API key
+    /// resolved inside the validation's transaction): the audit row's user is the agent passed in.
+    public func step(_ permission: Permission, on resource: Resource? = nil) -> @Sendable (Agent?, Date) -> AgentCheck<Check> {
+        { agent, _ in Self.decide(permission, agentID: agent?.id, agent: agent, resource: resource) }
+    }
+
+    private static func decide(_ permission: Permission, agentID: UUID?, agent: Agent?, resource: Resource?) -> AgentCheck<Check> {
+        let subject = agent.map { Subject(id: $0.id, role: $0.role, namespace: $0.namespace, status: $0.status.rawValue) }
+        let decision = Policy.decide(subject: subject, permission: permission, resource: resource)
+        return AgentCheck(
+            result: Check(decision: decision, agent: agent), allowed: decision.isAllowed,
+            audit: auditEvent(operation: permission.rawValue, agentID: agentID, role: agent?.role, decision: decision))
     }
 
     /// Turns the result of a ``step(_:for:on:)`` into the agent, or a `permissionDenied` error.
@@ -135,7 +143,7 @@ public struct Authorizer: Sendable {
         }
     }
 
-    static func auditEvent(operation: String, agentID: UUID, role: String?, decision: AccessDecision) -> NewAuditEvent {
+    static func auditEvent(operation: String, agentID: UUID?, role: String?, decision: AccessDecision) -> NewAuditEvent {
         NewAuditEvent(
             eventType: eventType, severity: decision.isAllowed ? .info : .warning, userID: agentID,
             details: [

@@ -65,6 +65,23 @@ public struct RecordedValidation: Sendable, Hashable {
     }
 }
 
+/// The result of ``Store/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``
+/// for a key that authenticated.
+public struct AuthenticatedValidation<Check: Sendable>: Sendable {
+    /// The API key and its agent, as read in the same step.
+    public var key: ResolvedAPIKey
+    /// What the permission check concluded.
+    public var check: Check
+    /// The recorded attempt; `nil` when the check refused (its audit event is still written).
+    public var recorded: RecordedValidation?
+
+    public init(key: ResolvedAPIKey, check: Check, recorded: RecordedValidation?) {
+        self.key = key
+        self.check = check
+        self.recorded = recorded
+    }
+}
+
 /// Counts of validation attempts over a time window.
 public struct UsageCounts: Sendable, Hashable, Codable {
     public var total: Int

@@ -76,16 +76,18 @@ extension SQLiteStore {
     }
 
     public func resolveAPIKey(hash: String) async throws -> ResolvedAPIKey? {
-        try await read { db in
-            let sql = """
-                SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
-                    a.id, a.agent_id, a.display_name, a.namespace, a.status, a.tier, a.role, a.created_at, a.updated_at
-                FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id
-                WHERE k.key_hash = ? AND k.revoked_at IS NULL
-                """
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [hash]) else { return nil }
-            return ResolvedAPIKey(key: try row.apiKey(at: 0), agent: try row.agent(at: 7))
-        }
+        try await read { db in try Self.fetchResolvedAPIKey(db, hash: hash) }
+    }
+
+    static func fetchResolvedAPIKey(_ db: Database, hash: String) throws -> ResolvedAPIKey? {
+        let sql = """
+            SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
+                a.id, a.agent_id, a.display_name, a.namespace, a.status, a.tier, a.role, a.created_at, a.updated_at
+            FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id
+            WHERE k.key_hash = ? AND k.revoked_at IS NULL
+            """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [hash]) else { return nil }
+        return ResolvedAPIKey(key: try row.apiKey(at: 0), agent: try row.agent(at: 7))
     }
 
     public func apiKeys(agentID: UUID) async throws -> [AgentAPIKey] {

@@ -96,33 +96,60 @@ extension SQLiteStore {
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
     ) async throws -> (check: Check, recorded: RecordedValidation?) {
         try await write { db, now in
-            let check = authorize(try Self.fetchAgent(db, id: agentID), now)
-            if let audit = check.audit { try Self.insertAudit(db, audit, at: now) }
-            guard check.allowed else { return (check.result, nil) }
-            var license = try licenseID.flatMap { try Self.fetchLicense(db, id: $0) }
-            var decision = decide(license, now)
-            if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
-            if decision.valid, var updated = license {
-                try db.cachedStatement(
-                    sql: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?"
-                ).execute(arguments: [now.sqlText, updated.id.lowercased])
-                updated.validationCount += 1
-                updated.lastValidatedAt = now
-                license = updated
-            }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                license?.id.lowercased, agentID.lowercased, now.sqlText, decision.valid, featureAccessed, decision.failureReason,
-            ])
-            let usage = UsageRecord(
-                id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
-                featureAccessed: featureAccessed, failureReason: decision.failureReason)
-            return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
+            try Self.recordValidation(
+                db, now: now, licenseID: licenseID, agent: try Self.fetchAgent(db, id: agentID), agentID: agentID,
+                featureAccessed: featureAccessed, authorize: authorize, decide: decide)
         }
+    }
+
+    /// One write transaction instead of a read and a write: on a file database the separate read
+    /// of the key was a third of a validation's time (a hop to a reader's queue and back, and a read
+    /// transaction whose page cache the last write had invalidated).
+    public func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        try await write { db, now in
+            guard let key = try Self.fetchResolvedAPIKey(db, hash: apiKeyHash), key.agent.status == .active else { return nil }
+            let (check, recorded) = try Self.recordValidation(
+                db, now: now, licenseID: licenseID, agent: key.agent, agentID: key.agent.id, featureAccessed: featureAccessed,
+                authorize: authorize, decide: decide)
+            return AuthenticatedValidation(key: key, check: check, recorded: recorded)
+        }
+    }
+
+    /// The body of a validation, inside the caller's write transaction.
+    private static func recordValidation<Check: Sendable>(
+        _ db: Database, now: Date, licenseID: UUID?, agent: Agent?, agentID: UUID, featureAccessed: String?,
+        authorize: (Agent?, Date) -> AgentCheck<Check>, decide: (License?, Date) -> ValidationDecision
+    ) throws -> (check: Check, recorded: RecordedValidation?) {
+        let check = authorize(agent, now)
+        if let audit = check.audit { try insertAudit(db, audit, at: now) }
+        guard check.allowed else { return (check.result, nil) }
+        var license = try licenseID.flatMap { try fetchLicense(db, id: $0) }
+        var decision = decide(license, now)
+        if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
+        if decision.valid, var updated = license {
+            try db.cachedStatement(
+                sql: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?"
+            ).execute(arguments: [now.sqlText, updated.id.lowercased])
+            updated.validationCount += 1
+            updated.lastValidatedAt = now
+            license = updated
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            license?.id.lowercased, agentID.lowercased, now.sqlText, decision.valid, featureAccessed, decision.failureReason,
+        ])
+        let usage = UsageRecord(
+            id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
+            featureAccessed: featureAccessed, failureReason: decision.failureReason)
+        return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
     }
 
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
