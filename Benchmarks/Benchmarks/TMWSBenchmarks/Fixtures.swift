@@ -37,9 +37,14 @@ struct Fixture: Sendable {
             directory: directory)
     }
 
-    /// One full validation as a caller performs it: authenticate the API key, then validate
-    /// (permission check with its audit row, verdict, usage row).
+    /// One full validation as the MCP tool performs it: authenticate the API key and validate
+    /// (permission check with its audit row, verdict, usage row) in one storage step.
     func validateOnce() async throws -> Bool {
+        try await service.validateLicenseKey(apiKey: viewerKey, authenticator: authenticator, key: key, featureAccessed: "bench").result.valid
+    }
+
+    /// The same, as two storage steps: `authenticate`, then `validateLicenseKey(as:…)`.
+    func validateInTwoSteps() async throws -> Bool {
         let principal = try await authenticator.authenticate(viewerKey)
         return try await service.validateLicenseKey(as: principal, key: key, featureAccessed: "bench").valid
     }

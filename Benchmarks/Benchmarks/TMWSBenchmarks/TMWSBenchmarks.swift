@@ -72,6 +72,11 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations { blackHole(try await fixture.validateOnce()) }
         }
+        Benchmark("Full validation in two storage steps (\(name))", configuration: io) { benchmark in
+            let fixture = sqlite ? try await Fixtures.shared.sqlite() : try await Fixtures.shared.memory()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations { blackHole(try await fixture.validateInTwoSteps()) }
+        }
     }
 
     Benchmark("Raw SQLite baseline (validation's reads and writes)", configuration: io) { benchmark in
