@@ -50,14 +50,7 @@ struct MCPHarness {
     /// Builds a harness, runs `body`, and tears the session down whatever happens.
     static func with<T>(_ backend: StoreBackend = .memory, _ body: (MCPHarness) async throws -> T) async throws -> T {
         let harness = try await MCPHarness(backend)
-        do {
-            let result = try await body(harness)
-            await harness.close()
-            return result
-        } catch {
-            await harness.close()
-            throw error
-        }
+        return try await withTeardown(harness, { await $0.close() }, body)
     }
 
     private init(_ backend: StoreBackend) async throws {

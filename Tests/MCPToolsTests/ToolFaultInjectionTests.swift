@@ -157,14 +157,7 @@ struct FaultHarness {
 
     static func with<T>(_ backend: StoreBackend, _ body: (FaultHarness) async throws -> T) async throws -> T {
         let harness = try await FaultHarness(backend)
-        do {
-            let result = try await body(harness)
-            await harness.close()
-            return result
-        } catch {
-            await harness.close()
-            throw error
-        }
+        return try await withTeardown(harness, { await $0.close() }, body)
     }
 
     private init(_ backend: StoreBackend) async throws {

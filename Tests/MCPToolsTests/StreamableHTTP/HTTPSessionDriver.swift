@@ -82,14 +82,7 @@ struct HTTPSessionDriver {
         limits: SessionHTTPTransport.ReplayLimits = .standard, _ body: (HTTPSessionDriver) async throws -> T
     ) async throws -> T {
         let session = try await start(limits: limits)
-        do {
-            let result = try await body(session)
-            await session.stop()
-            return result
-        } catch {
-            await session.stop()
-            throw error
-        }
+        return try await withTeardown(session, { await $0.stop() }, body)
     }
 
     /// Starts a server on a new transport and initializes the session.
