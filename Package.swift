@@ -35,7 +35,7 @@ let package = Package(
     targets: [
         .target(
             name: "TMWSStorage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Sources/Storage"
         ),
         .target(

@@ -23,9 +23,7 @@ extension SQLiteStore {
     }
 
     static func fetchAgent(_ db: Database, id: UUID) throws -> Agent? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Row.agentColumns) FROM agents WHERE id = ?"), arguments: [id.lowercased]
-        )?.agent()
+        try db.fetchFirst(sql: "SELECT \(Row.agentColumns) FROM agents WHERE id = ?", arguments: [.text(id.lowercased)]) { try $0.agent() }
     }
 
     public func agent(named name: String) async throws -> Agent? {
@@ -86,8 +84,9 @@ extension SQLiteStore {
             FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id
             WHERE k.key_hash = ? AND k.revoked_at IS NULL
             """
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [hash]) else { return nil }
-        return ResolvedAPIKey(key: try row.apiKey(at: 0), agent: try row.agent(at: 7))
+        return try db.fetchFirst(sql: sql, arguments: [.text(hash)]) { row in
+            ResolvedAPIKey(key: try row.apiKey(at: 0), agent: try row.agent(at: 7))
+        }
     }
 
     public func apiKeys(agentID: UUID) async throws -> [AgentAPIKey] {

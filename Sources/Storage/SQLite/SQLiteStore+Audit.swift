@@ -8,11 +8,12 @@ extension SQLiteStore {
 
     @discardableResult
     static func insertAudit(_ db: Database, _ event: NewAuditEvent, at now: Date) throws -> AuditEvent {
-        try db.cachedStatement(
-            sql: "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [
-            event.eventType, event.severity.rawValue, event.userID?.lowercased, JSONText.encode(event.details), now.sqlText,
-        ])
+        try db.execute(
+            cached: "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(event.eventType), .text(event.severity.rawValue), .text(event.userID?.lowercased),
+                .text(JSONText.encode(event.details)), .text(now.sqlText),
+            ])
         return AuditEvent(
             id: db.lastInsertedRowID, eventType: event.eventType, severity: event.severity, userID: event.userID,
             details: event.details, createdAt: now)

@@ -27,9 +27,9 @@ extension SQLiteStore {
     }
 
     static func fetchLicense(_ db: Database, id: UUID) throws -> License? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?"), arguments: [id.lowercased]
-        )?.license()
+        try db.fetchFirst(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?", arguments: [.text(id.lowercased)]) {
+            try $0.license()
+        }
     }
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
@@ -131,21 +131,22 @@ extension SQLiteStore {
         var decision = decide(license, now)
         if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
         if decision.valid, var updated = license {
-            try db.cachedStatement(
-                sql: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?"
-            ).execute(arguments: [now.sqlText, updated.id.lowercased])
+            try db.execute(
+                cached: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?",
+                [.text(now.sqlText), .text(updated.id.lowercased)])
             updated.validationCount += 1
             updated.lastValidatedAt = now
             license = updated
         }
-        try db.cachedStatement(
-            sql: """
+        try db.execute(
+            cached: """
                 INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            license?.id.lowercased, agentID.lowercased, now.sqlText, decision.valid, featureAccessed, decision.failureReason,
-        ])
+                """,
+            [
+                .text(license?.id.lowercased), .text(agentID.lowercased), .text(now.sqlText), .integer(decision.valid ? 1 : 0),
+                .text(featureAccessed), .text(decision.failureReason),
+            ])
         let usage = UsageRecord(
             id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
             featureAccessed: featureAccessed, failureReason: decision.failureReason)

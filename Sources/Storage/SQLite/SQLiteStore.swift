@@ -141,15 +141,30 @@ public final class SQLiteStore: Store {
         let clock = self.clock
         do {
             return try await writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db, Timestamp.truncated(clock()))
-                    return .commit
-                }
-                return result!
+                try Self.inImmediateTransaction(db) { try body(db, Timestamp.truncated(clock())) }
             }
         } catch {
             throw Self.map(error)
+        }
+    }
+
+    /// What GRDB's `inTransaction(.immediate)` does, with `BEGIN` and `COMMIT` as cached statements:
+    /// GRDB prepares (parses) both anew for every transaction, which cost a few percent of a
+    /// validation. As there, an error rolls the transaction back and the first error is thrown,
+    /// and a transaction that SQLite aborted on its own (after `SQLITE_FULL` or an I/O error) is
+    /// reported as such instead of being committed.
+    static func inImmediateTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            let result = try body()
+            guard db.isInsideTransaction else {
+                throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted")
+            }
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            return result
+        } catch {
+            if db.isInsideTransaction { try? db.rollback() }
+            throw error
         }
     }
 

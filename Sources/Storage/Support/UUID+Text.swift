@@ -29,31 +29,35 @@ extension UUID {
     /// `UUID(uuidString:)` goes through `sscanf` on Linux.
     public init?(canonicalText text: String) {
         var text = text
-        let parsed: uuid_t? = text.withUTF8 { bytes -> uuid_t? in
-            guard bytes.count == 36 else { return nil }
-            var result: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            let ok = withUnsafeMutableBytes(of: &result) { out -> Bool in
-                var nibble = 0
-                for (offset, c) in bytes.enumerated() {
-                    if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
-                        guard c == UInt8(ascii: "-") else { return false }
-                        continue
-                    }
-                    let value: UInt8
-                    switch c {
-                    case 0x30...0x39: value = c - 0x30
-                    case 0x61...0x66: value = c - 0x61 + 10
-                    case 0x41...0x46: value = c - 0x41 + 10
-                    default: return false
-                    }
-                    out[nibble / 2] |= nibble % 2 == 0 ? value << 4 : value
-                    nibble += 1
+        guard let parsed = text.withUTF8({ UUID(canonicalUTF8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the 8-4-4-4-12 hex form (either case) from UTF-8 bytes, such as a column's text read
+    /// straight from SQLite, or returns `nil`.
+    init?(canonicalUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 36 else { return nil }
+        var result: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &result) { out -> Bool in
+            var nibble = 0
+            for (offset, c) in bytes.enumerated() {
+                if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                    guard c == UInt8(ascii: "-") else { return false }
+                    continue
                 }
-                return true
+                let value: UInt8
+                switch c {
+                case 0x30...0x39: value = c - 0x30
+                case 0x61...0x66: value = c - 0x61 + 10
+                case 0x41...0x46: value = c - 0x41 + 10
+                default: return false
+                }
+                out[nibble / 2] |= nibble % 2 == 0 ? value << 4 : value
+                nibble += 1
             }
-            return ok ? result : nil
+            return true
         }
-        guard let parsed else { return nil }
-        self.init(uuid: parsed)
+        guard ok else { return nil }
+        self.init(uuid: result)
     }
 }
