@@ -16,13 +16,30 @@ let package = Package(
         .executableTarget(
             name: "TMWSBenchmarks",
             dependencies: [
+                "BenchmarkFixtures",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TMWS", package: "tmws-swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Benchmarks/TMWSBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The fixtures and the raw-SQLite baseline, shared with the profiling loop.
+        .target(
+            name: "BenchmarkFixtures",
+            dependencies: [
+                .product(name: "TMWS", package: "tmws-swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Sources/BenchmarkFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // A plain validation loop for perf, callgrind and strace (BENCHMARKS.md, "Profiling").
+        .executableTarget(
+            name: "validation-profile",
+            dependencies: ["BenchmarkFixtures", .product(name: "TMWS", package: "tmws-swift")],
+            path: "Sources/validation-profile",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

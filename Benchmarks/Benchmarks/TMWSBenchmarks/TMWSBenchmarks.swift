@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkFixtures
 import Foundation
 import TMWS
 
@@ -81,9 +82,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Raw SQLite baseline (validation's reads and writes)", configuration: io) { benchmark in
         let fixture = try await Fixtures.shared.sqlite()
-        let baseline = try RawSQLiteBaseline(
-            path: fixture.directory! + "/tmws.db", keyHash: Digest.sha256Hex(fixture.viewerKey),
-            agentID: fixture.viewer.agentID.uuidString.lowercased(), licenseID: fixture.licenseID.uuidString.lowercased())
+        let baseline = try RawSQLiteBaseline(fixture: fixture)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { baseline.validateOnce(now: Timestamp.sqliteText(Date())) }
     }

@@ -2,20 +2,35 @@ import Foundation
 import TMWS
 
 /// A deployment prepared once per process and shared by the benchmarks that need it.
-struct Fixture: Sendable {
-    let store: any Store
-    let service: LicenseService
-    let authenticator: APIKeyAuthenticator
-    let admin: Principal
-    let viewer: Principal
-    let viewerKey: String
-    let key: String
-    let licenseID: UUID
-    let directory: String?
+public struct Fixture: Sendable {
+    public let store: any Store
+    public let service: LicenseService
+    public let authenticator: APIKeyAuthenticator
+    public let admin: Principal
+    public let viewer: Principal
+    public let viewerKey: String
+    public let key: String
+    public let licenseID: UUID
+    public let directory: String?
 
-    static let secret = try! SigningSecret(Array(String(repeating: "b", count: 40).utf8))
+    public init(
+        store: any Store, service: LicenseService, authenticator: APIKeyAuthenticator, admin: Principal, viewer: Principal,
+        viewerKey: String, key: String, licenseID: UUID, directory: String?
+    ) {
+        self.store = store
+        self.service = service
+        self.authenticator = authenticator
+        self.admin = admin
+        self.viewer = viewer
+        self.viewerKey = viewerKey
+        self.key = key
+        self.licenseID = licenseID
+        self.directory = directory
+    }
 
-    static func make(sqliteFile: Bool) async throws -> Fixture {
+    public static let secret = try! SigningSecret(Array(String(repeating: "b", count: 40).utf8))
+
+    public static func make(sqliteFile: Bool) async throws -> Fixture {
         var directory: String?
         let store: any Store
         if sqliteFile {
@@ -39,34 +54,34 @@ struct Fixture: Sendable {
 
     /// One full validation as the MCP tool performs it: authenticate the API key and validate
     /// (permission check with its audit row, verdict, usage row) in one storage step.
-    func validateOnce() async throws -> Bool {
+    public func validateOnce() async throws -> Bool {
         try await service.validateLicenseKey(apiKey: viewerKey, authenticator: authenticator, key: key, featureAccessed: "bench").result.valid
     }
 
     /// The same, as two storage steps: `authenticate`, then `validateLicenseKey(as:…)`.
-    func validateInTwoSteps() async throws -> Bool {
+    public func validateInTwoSteps() async throws -> Bool {
         let principal = try await authenticator.authenticate(viewerKey)
         return try await service.validateLicenseKey(as: principal, key: key, featureAccessed: "bench").valid
     }
 }
 
 /// Fixtures built once, on first use.
-actor Fixtures {
-    static let shared = Fixtures()
+public actor Fixtures {
+    public static let shared = Fixtures()
     private var cache: [String: Fixture] = [:]
 
-    func get(_ name: String, _ make: @Sendable () async throws -> Fixture) async throws -> Fixture {
+    public func get(_ name: String, _ make: @Sendable () async throws -> Fixture) async throws -> Fixture {
         if let fixture = cache[name] { return fixture }
         let fixture = try await make()
         cache[name] = fixture
         return fixture
     }
 
-    func sqlite() async throws -> Fixture { try await get("sqlite") { try await Fixture.make(sqliteFile: true) } }
-    func memory() async throws -> Fixture { try await get("memory") { try await Fixture.make(sqliteFile: false) } }
+    public func sqlite() async throws -> Fixture { try await get("sqlite") { try await Fixture.make(sqliteFile: true) } }
+    public func memory() async throws -> Fixture { try await get("memory") { try await Fixture.make(sqliteFile: false) } }
 
     /// A SQLite fixture whose license has 100,000 usage rows (for the deep page).
-    func deepHistory() async throws -> Fixture {
+    public func deepHistory() async throws -> Fixture {
         try await get("deep") {
             let fixture = try await Fixture.make(sqliteFile: true)
             for _ in 0..<100_000 {

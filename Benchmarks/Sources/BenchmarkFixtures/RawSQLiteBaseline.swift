@@ -1,11 +1,13 @@
 import Foundation
 import GRDBSQLite
+import TMWS
 
 /// The floor our layers are measured against: the reads and writes of one full validation issued
-/// straight through the sqlite3 C API — prepared statements, the API-key lookup, then one
-/// transaction for the permission check and the validation, the same pragmas (WAL,
+/// straight through the sqlite3 C API — prepared statements, one transaction per validation (the
+/// API-key lookup joined with its agent, the permission check's audit row, the license read, its
+/// counter and the usage row, as `SQLiteStore.recordAuthenticatedValidation` does), the same pragmas (WAL,
 /// synchronous=NORMAL, foreign keys on).
-final class RawSQLiteBaseline: @unchecked Sendable {
+public final class RawSQLiteBaseline: @unchecked Sendable {
     // @unchecked: one benchmark task uses an instance at a time; nothing is shared.
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -13,7 +15,7 @@ final class RawSQLiteBaseline: @unchecked Sendable {
     private let agentID: String
     private let licenseID: String
 
-    init(path: String, keyHash: String, agentID: String, licenseID: String) throws {
+    public init(path: String, keyHash: String, agentID: String, licenseID: String) throws {
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else { throw BaselineError.open }
         self.keyHash = keyHash
         self.agentID = agentID
@@ -21,6 +23,13 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
             sqlite3_exec(db, pragma, nil, nil, nil)
         }
+    }
+
+    /// A baseline on the fixture's database file, with its viewer's API key and its license.
+    public convenience init(fixture: Fixture) throws {
+        try self.init(
+            path: fixture.directory! + "/tmws.db", keyHash: Digest.sha256Hex(fixture.viewerKey),
+            agentID: fixture.viewer.agentID.uuidString.lowercased(), licenseID: fixture.licenseID.uuidString.lowercased())
     }
 
     deinit {
@@ -57,16 +66,15 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         }
     }
 
-    /// One validation: resolve the API key; then one transaction reading the agent, writing the audit
-    /// row, reading the license, bumping its counter and writing the usage row.
-    func validateOnce(now: String) {
+    /// One validation, in one transaction: resolve the API key and its agent, write the audit row,
+    /// read the license, bump its counter and write the usage row.
+    public func validateOnce(now: String) {
+        run("BEGIN IMMEDIATE")
         run("""
             SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
                 a.id, a.agent_id, a.display_name, a.namespace, a.status, a.tier, a.role, a.created_at, a.updated_at
             FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id WHERE k.key_hash = ? AND k.revoked_at IS NULL
             """, [keyHash])
-        run("BEGIN IMMEDIATE")
-        run("SELECT id, agent_id, display_name, namespace, status, tier, role, created_at, updated_at FROM agents WHERE id = ?", [agentID])
         run(
             "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             ["permission_check", "info", agentID, #"{"operation":"license:validate","reason":"role_grants_permission","result":"ALLOW","role":"viewer"}"#, now])
@@ -81,5 +89,5 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         run("COMMIT")
     }
 
-    enum BaselineError: Error { case open }
+    public enum BaselineError: Error { case open }
 }
