@@ -37,8 +37,15 @@ public actor BlockingStdioTransport: Transport {
         guard !started else { return }
         started = true
         let input = self.input, continuation = self.continuation, logger = self.logger, inFlight = self.inFlight
-        let thread = Thread {
-            Self.readLoop(fd: input, continuation: continuation, inFlight: inFlight, logger: logger)
+        let thread = Thread { [self] in
+            Self.readLoop(fd: input, continuation: continuation, inFlight: inFlight, logger: logger) { answer in
+                // Counted in flight until written, so that `drain` waits for it too.
+                inFlight.add(1)
+                Task {
+                    try? await self.writeLine(answer)
+                    inFlight.add(-1)
+                }
+            }
         }
         thread.name = "tmws-stdin"
         thread.start()
@@ -59,6 +66,11 @@ public actor BlockingStdioTransport: Transport {
 
     public func send(_ data: Data) async throws {
         if Self.kind(of: data) == .response { inFlight.add(-1) }
+        try writeLine(data)
+    }
+
+    /// Writes one message and a newline, in full.
+    private func writeLine(_ data: Data) throws {
         var message = data
         message.append(0x0a)
         try message.withUnsafeBytes { raw in
@@ -78,11 +90,20 @@ public actor BlockingStdioTransport: Transport {
         stream
     }
 
+    /// Reads lines until end of input. A line that is a request the SDK would not answer (an `id`
+    /// that is not a string or an integer, or `result`/`error` beside `method`) is answered here
+    /// through `refuse` with an `Invalid Request` error and not delivered.
     private static func readLoop(
-        fd: Int32, continuation: AsyncThrowingStream<Data, any Error>.Continuation, inFlight: InFlightCounter, logger: Logger
+        fd: Int32, continuation: AsyncThrowingStream<Data, any Error>.Continuation, inFlight: InFlightCounter, logger: Logger,
+        refuse: (Data) -> Void
     ) {
         func deliver(_ bytes: [UInt8]) {
             let data = Data(bytes)
+            if let problem = JSONRPCEnvelope.problem(in: data) {
+                logger.debug("refusing a malformed request", metadata: ["problem": "\(problem)"])
+                refuse(JSONRPCEnvelope.invalidRequestAnswer(problem))
+                return
+            }
             if kind(of: data) == .request { inFlight.add(1) }
             continuation.yield(data)
         }

@@ -5,6 +5,7 @@ import Logging
 import MCP
 import NIOCore
 import ServiceLifecycle
+import TMWSMCP
 import TMWSStorage
 
 /// The Hummingbird application: Streamable HTTP at `/mcp`, and `GET /health`.

@@ -184,3 +184,36 @@ struct PipedTransport {
         await pipe.shutdown()
     }
 }
+
+/// A request whose id is not a string or an integer, or that carries `result` or `error`, is one
+/// the SDK's server would never answer: the transport answers it with `Invalid Request` instead of
+/// leaving the client waiting, and goes on reading.
+@Suite struct StdioEnvelopeRefusalTests {
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","id":true,"method":"tools/list"}"#,
+        #"{"jsonrpc":"2.0","id":null,"method":"tools/list"}"#,
+        #"{"jsonrpc":"2.0","id":{"a":1},"method":"tools/list"}"#,
+        #"{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}"#,
+        #"{"jsonrpc":"2.0","id":7,"method":"tools/list","result":{}}"#,
+    ])
+    func unanswerableRequestsGetAnInvalidRequestError(line: String) async throws {
+        let piped = try PipedTransport()
+        try await piped.transport.connect()
+        let valid = #"{"jsonrpc":"2.0","id":8,"method":"tools/list"}"#
+        await piped.feed(line + "\n" + valid + "\n")
+        // Only the valid request reaches the server.
+        #expect(try await piped.receive(1) == [valid])
+        var answer: [UInt8] = []
+        while answer.last != 0x0a {
+            let byte = piped.drain(1)
+            if byte.isEmpty { break }
+            answer += byte
+        }
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])
+        #expect(object["id"] is NSNull)
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(error["code"] as? Int == -32600)
+        #expect((error["message"] as? String)?.contains("id") == true || (error["message"] as? String)?.contains("result") == true)
+        await piped.shutdown()
+    }
+}

@@ -131,6 +131,10 @@ def test_hostile_input_over_stdio(deployment, capsys):
                                               "params": {"name": "validate_license_key", "arguments": {"key": "x"}}}).encode() + b"\n", 101),
         ("unknown method", json.dumps({"jsonrpc": "2.0", "id": 102, "method": "no/such/method"}).encode() + b"\n", 102),
         ("empty batch", b"[]\n", None),
+        # Ids the SDK would never answer: refused by the transport with Invalid Request and a null id.
+        ("boolean id", json.dumps({"jsonrpc": "2.0", "id": True, "method": "tools/list"}).encode() + b"\n", None),
+        ("object id", json.dumps({"jsonrpc": "2.0", "id": {"a": 1}, "method": "tools/list"}).encode() + b"\n", None),
+        ("request with a result", json.dumps({"jsonrpc": "2.0", "id": 103, "method": "tools/list", "result": {}}).encode() + b"\n", None),
     ]
     for label, line, answer_id in raw_cases:
         before = snapshot(deployment.db)
@@ -141,6 +145,8 @@ def test_hostile_input_over_stdio(deployment, capsys):
             assert answer["id"] == answer_id, (label, answer)
         if label == "unknown method":
             assert answer["error"]["code"] == -32601
+        if label in ("boolean id", "object id", "request with a result"):
+            assert answer["id"] is None and answer["error"]["code"] == -32600, (label, answer)
         assert_writes(before, snapshot(deployment.db), NOTHING, label)
         still_serving(label)
         tried += 1
