@@ -78,15 +78,13 @@ extension PostgresStore {
         id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
     ) async throws -> Revocation {
         try await transaction { connection in
-            guard var license = try await self.fetchLicense(connection, id: id, lock: true) else {
+            guard let license = try await self.fetchLicense(connection, id: id, lock: true) else {
                 throw StorageError(.notFound, "no license with this id")
             }
             let now = try await self.now(connection)
-            let revocation: Revocation
-            if let revokedAt = license.revokedAt {
-                revocation = Revocation(license: license, alreadyRevoked: true, revokedAt: revokedAt, reason: license.revokedReason)
-            } else {
-                let reason = reason?.storable
+            let reason = reason?.storable
+            let revocation = Revocation(revoking: license, at: now, reason: reason, by: revokedBy)
+            if !revocation.alreadyRevoked {
                 try await self.execute(
                     connection,
                     """
@@ -94,11 +92,6 @@ extension PostgresStore {
                         revoked_by = \(revokedBy)
                     WHERE id = \(id)
                     """)
-                license.isActive = false
-                license.revokedAt = now
-                license.revokedReason = reason
-                license.revokedBy = revokedBy
-                revocation = Revocation(license: license, alreadyRevoked: false, revokedAt: now, reason: reason)
             }
             if let event = audit?(revocation) { try await self.insertAudit(connection, event, at: now) }
             return revocation

@@ -72,12 +72,20 @@ struct MCPHarness {
         self.keys = keys
         let keyBox = KeyBox()
         self.keyBox = keyBox
-        let handler = LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now)
-        server = await LicenseMCPServer.make(handler: handler, apiKey: { keyBox.value })
+        (server, client) = try await Self.serve(
+            LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now), keyBox: keyBox,
+            clientName: "mcp-tools-tests")
+    }
+
+    /// Serves `handler` with `LicenseMCPServer` over an in-memory transport pair, the caller's API key
+    /// read from `keyBox`, and connects an SDK client to it.
+    static func serve(_ handler: LicenseToolHandler, keyBox: KeyBox, clientName: String) async throws -> (Server, Client) {
+        let server = await LicenseMCPServer.make(handler: handler, apiKey: { keyBox.value })
         let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
         try await server.start(transport: serverTransport)
-        client = Client(name: "mcp-tools-tests", version: "1.0")
+        let client = Client(name: clientName, version: "1.0")
         try await client.connect(transport: clientTransport)
+        return (server, client)
     }
 
     func close() async {

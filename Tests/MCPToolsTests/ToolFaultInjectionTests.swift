@@ -176,12 +176,9 @@ struct FaultHarness {
         self.keys = keys
         let keyBox = KeyBox()
         self.keyBox = keyBox
-        let handler = LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now)
-        server = await LicenseMCPServer.make(handler: handler, apiKey: { keyBox.value })
-        let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
-        try await server.start(transport: serverTransport)
-        client = Client(name: "tool-fault-injection-tests", version: "1.0")
-        try await client.connect(transport: clientTransport)
+        (server, client) = try await MCPHarness.serve(
+            LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now), keyBox: keyBox,
+            clientName: "tool-fault-injection-tests")
 
         keyBox.set(keys[.editor])
         let context = try await client.send(CallTool.request(.init(name: "generate_license_key", arguments: ["tier": "PRO"])))

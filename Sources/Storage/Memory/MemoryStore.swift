@@ -219,18 +219,9 @@ public final class MemoryStore: Store {
         id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
     ) async throws -> Revocation {
         try withState { state, now throws(StorageError) in
-            guard var license = state.licenses[id] else { throw StorageError(.notFound, "no license with this id") }
-            let revocation: Revocation
-            if let revokedAt = license.revokedAt {
-                revocation = Revocation(license: license, alreadyRevoked: true, revokedAt: revokedAt, reason: license.revokedReason)
-            } else {
-                license.isActive = false
-                license.revokedAt = now
-                license.revokedReason = reason
-                license.revokedBy = revokedBy
-                state.licenses[id] = license
-                revocation = Revocation(license: license, alreadyRevoked: false, revokedAt: now, reason: reason)
-            }
+            guard let license = state.licenses[id] else { throw StorageError(.notFound, "no license with this id") }
+            let revocation = Revocation(revoking: license, at: now, reason: reason, by: revokedBy)
+            if !revocation.alreadyRevoked { state.licenses[id] = revocation.license }
             if let event = audit?(revocation) { state.append(event, at: now) }
             return revocation
         }

@@ -138,3 +138,22 @@ public struct Revocation: Sendable, Hashable {
         self.reason = reason
     }
 }
+
+extension Revocation {
+    /// What revoking `license` at `now` leaves, the same for every backend: the license's first
+    /// revocation stands (``alreadyRevoked``, with its time and reason); otherwise the license is
+    /// inactive and revoked at `now`, for `reason`, by `revokedBy`. The backend writes the change
+    /// when ``alreadyRevoked`` is `false`.
+    package init(revoking license: License, at now: Date, reason: String?, by revokedBy: UUID?) {
+        if let revokedAt = license.revokedAt {
+            self.init(license: license, alreadyRevoked: true, revokedAt: revokedAt, reason: license.revokedReason)
+            return
+        }
+        var revoked = license
+        revoked.isActive = false
+        revoked.revokedAt = now
+        revoked.revokedReason = reason
+        revoked.revokedBy = revokedBy
+        self.init(license: revoked, alreadyRevoked: false, revokedAt: now, reason: reason)
+    }
+}

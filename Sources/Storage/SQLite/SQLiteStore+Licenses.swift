@@ -69,21 +69,14 @@ extension SQLiteStore {
         id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
     ) async throws -> Revocation {
         try await write { db, now in
-            guard var license = try Self.fetchLicense(db, id: id) else {
+            guard let license = try Self.fetchLicense(db, id: id) else {
                 throw StorageError(.notFound, "no license with this id")
             }
-            let revocation: Revocation
-            if let revokedAt = license.revokedAt {
-                revocation = Revocation(license: license, alreadyRevoked: true, revokedAt: revokedAt, reason: license.revokedReason)
-            } else {
+            let revocation = Revocation(revoking: license, at: now, reason: reason, by: revokedBy)
+            if !revocation.alreadyRevoked {
                 try db.execute(
                     sql: "UPDATE license_keys SET is_active = 0, revoked_at = ?, revoked_reason = ?, revoked_by = ? WHERE id = ?",
                     arguments: [now.sqlText, reason, revokedBy?.lowercased, id.lowercased])
-                license.isActive = false
-                license.revokedAt = now
-                license.revokedReason = reason
-                license.revokedBy = revokedBy
-                revocation = Revocation(license: license, alreadyRevoked: false, revokedAt: now, reason: reason)
             }
             if let event = audit?(revocation) { try Self.insertAudit(db, event, at: now) }
             return revocation
