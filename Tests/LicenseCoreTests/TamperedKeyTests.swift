@@ -29,7 +29,6 @@ import Testing
 
         func apply(to key: String, license: License) -> String {
             let id = license.id.lower
-            let checksum = String(key.suffix(16))
             switch self {
             case .tierRaised:
                 return key.replacingOccurrences(of: "TMWS-PRO-", with: "TMWS-ENTERPRISE-")
@@ -39,8 +38,7 @@ import Testing
             case .otherUUID:
                 return key.replacingOccurrences(of: id, with: UUID().uuidString.lowercased())
             case .checksumDigit:
-                let last = checksum.last == "0" ? "1" : "0"
-                return String(key.dropLast()) + last
+                return Forgery.changingLastHexDigit(of: key)
             case .otherSecret:
                 return ServiceFixture.otherSigner.key(tier: .pro, id: license.id, expiresAt: license.expiresAt).text
             case .expiryResignedPerpetual:
@@ -112,6 +110,7 @@ import Testing
         #expect(try await f.service.validateLicenseKey(as: editor, key: resigned).code == .badSignature)
         // The dated license's id with the perpetual license's checksum.
         let swapped = "TMWS-ENTERPRISE-\(dated.license.id.lower)-\(perpetual.key.suffix(16))"
+        #expect(swapped != dated.key)
         #expect(try await f.service.validateLicenseKey(as: editor, key: swapped).code == .badSignature)
         #expect(try await f.usageRows(perpetual.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
         #expect(try await f.usageRows(dated.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])

@@ -1,4 +1,5 @@
 import Foundation
+import TMWSTestSupport
 import Testing
 
 /// Runs the built binary against temporary databases.
@@ -124,7 +125,8 @@ import Testing
         #expect(!denied.stderr.contains(key))
         let query = try cli.run(["audit", "query", "--result", "DENY", "--agent", "vi", "--json"])
         #expect(query.stdout.contains("license:generate"))
-        let forgedKey = String(key.dropLast()) + (key.hasSuffix("0") ? "1" : "0")  // a different last checksum digit
+        let forgedKey = Forgery.changingLastHexDigit(of: key)
+        #expect(forgedKey != key)
         let forged = try cli.run(["license", "validate", forgedKey, "--as", "vi"])
         #expect(forged.status == 1)
         #expect(!forged.stderr.contains(key) && !forged.stdout.contains(key))
