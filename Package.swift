@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "TMWSLicenseCore", targets: ["TMWSLicenseCore"]),
         .library(name: "TMWS", targets: ["TMWS"]),
         .library(name: "TMWSStoragePostgres", targets: ["TMWSStoragePostgres"]),
+        .library(name: "TMWSMCPServing", targets: ["TMWSMCPServing"]),
+        .library(name: "TMWSMCPTools", targets: ["TMWSMCPTools"]),
         .executable(name: "mcp-server", targets: ["mcp-server"]),
         .executable(name: "tmwsctl", targets: ["tmwsctl"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
@@ -31,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .target(
@@ -73,9 +77,24 @@ let package = Package(
             path: "Sources/TMWS"
         ),
         .target(
-            name: "TMWSMCP",
+            name: "TMWSMCPServing",
+            dependencies: [
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/MCPServing"
+        ),
+        .target(
+            name: "TMWSMCPTools",
             dependencies: [
                 "TMWSLicenseCore",
+                "TMWSMCPServing",
                 "TMWSRBAC",
                 "TMWSStorage",
                 .product(name: "MCP", package: "swift-sdk"),
@@ -86,14 +105,13 @@ let package = Package(
         .executableTarget(
             name: "mcp-server",
             dependencies: [
-                "TMWSMCP",
+                "TMWSMCPServing",
+                "TMWSMCPTools",
                 "TMWSLicenseCore",
                 "TMWSRBAC",
                 "TMWSStorage",
                 "TMWSStoragePostgres",
-                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,9 +155,19 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "MCPServingTests",
+            dependencies: [
+                "TMWSMCPServing",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "MCPToolsTests",
             dependencies: [
-                "TMWSMCP", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                "TMWSMCPTools", "TMWSMCPServing", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
             ]
         ),

@@ -1,43 +1,24 @@
-import Foundation
 import Logging
-import MCP
-import TMWSLicenseCore
+import TMWSMCPServing
 
-/// Builds MCP `Server`s that serve the license tools.
+/// The license tools as an MCP server: identity, instructions and the tool catalog, served by
+/// ``TMWSMCPServing/MCPDispatcher`` over stdio or Streamable HTTP.
 public enum LicenseMCPServer {
-    /// The server's name in `initialize` results.
+    /// The server's name in `server/discover`, `initialize` and every modern result's `_meta`.
     public static let name = "tmws-license"
     /// The server's version.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
-    /// A server with the tools registered.
-    /// - Parameter apiKey: how to find the caller's API key for the call being handled (for
-    ///   stdio: `TMWS_API_KEY`; for HTTP: the request's `Authorization: Bearer` header).
-    public static func make(
-        handler: LicenseToolHandler, apiKey: @escaping @Sendable () -> String?, logger: Logger? = nil
-    ) async -> Server {
-        let server = Server(
-            name: name, version: version, title: "TMWS license tools",
-            instructions: """
-                License keys and RBAC. Authenticate with an agent API key (TMWS_API_KEY for stdio, \
-                Authorization: Bearer for HTTP). validate_license_key works for every role; generate needs \
-                editor or admin; revoke and query_audit_log need admin.
-                """,
-            capabilities: .init(tools: .init(listChanged: false)))
-        await server.withMethodHandler(ListTools.self) { _ in
-            ListTools.Result(tools: ToolCatalog.all)
-        }
-        await server.withMethodHandler(CallTool.self) { params in
-            try await handler.call(params.name, arguments: params.arguments, apiKey: apiKey())
-        }
-        return server
-    }
+    public static let info = MCPServerInfo(
+        name: name, version: version, title: "TMWS license tools",
+        instructions: """
+            License keys and RBAC. Authenticate with an agent API key (TMWS_API_KEY for stdio, \
+            Authorization: Bearer for HTTP). validate_license_key works for every role; generate needs \
+            editor or admin; revoke and query_audit_log need admin.
+            """)
 
-    /// The API key from an HTTP `Authorization: Bearer <key>` header value.
-    public static func bearerToken(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
+    /// A dispatcher serving `handler`'s tools.
+    public static func dispatcher(handler: LicenseToolHandler, logger: Logger) -> MCPDispatcher {
+        MCPDispatcher(server: info, tools: handler.tools, logger: logger)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MCP
 import TMWSLicenseCore
+import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
 
@@ -9,6 +10,9 @@ import TMWSStorage
 /// against the tool's schema, calls ``TMWSLicenseCore/LicenseService``, and maps the outcome to a
 /// tool result. Domain failures are `isError` results with DESIGN.md's codes; nothing here decides
 /// who may do what.
+///
+/// ``tools`` is the catalog as values: each tool's declaration from ``ToolCatalog`` with the
+/// closure that runs it.
 public struct LicenseToolHandler: Sendable {
     let service: LicenseService
     let authenticator: APIKeyAuthenticator
@@ -25,20 +29,93 @@ public struct LicenseToolHandler: Sendable {
         self.logger = logger
     }
 
-    /// Runs one tool call.
-    /// - Parameter apiKey: the caller's agent API key (from `TMWS_API_KEY` or the `Authorization` header), if any.
-    /// - Throws: `MCPError.invalidParams` for a tool this server does not have.
-    public func call(_ name: String, arguments: [String: Value]?, apiKey: String?) async throws -> CallTool.Result {
-        guard let tool = ToolCatalog.all.first(where: { $0.name == name }) else {
-            throw MCPError.invalidParams("Unknown tool: \(name.prefix(64))")
+    /// The tools, in listing order (the five license tools first).
+    public var tools: [MCPTool] {
+        typealias Limits = LicenseService.Limits
+        let service = self.service, clock = self.clock
+        return [
+            tool(ToolCatalog.generateLicenseKey) { args, principal in
+                let tier = try args.choice("tier", required: true, LicenseTier.init(parsing:), allowed: ToolCatalog.tiers)!
+                let generated = try await service.generateLicenseKey(
+                    as: principal, tier: tier, expiresDays: try args.integer("expires_days", in: Limits.expiresDays),
+                    metadata: try args.stringMap("metadata", maxEntries: Limits.metadataEntries))
+                return ToolResults.generated(generated)
+            },
+            MCPTool(ToolCatalog.validateLicenseKey) { [allowed = ToolCatalog.argumentNames(of: ToolCatalog.validateLicenseKey)] arguments, context in
+                await run(ToolCatalog.validateLicenseKey, allowed, arguments, context) { args, apiKey in try await validate(args, apiKey: apiKey) }
+            },
+            tool(ToolCatalog.revokeLicenseKey) { args, principal in
+                let result = try await service.revokeLicenseKey(
+                    as: principal, id: try args.requiredUUID("license_id"),
+                    reason: try args.string("reason", maxLength: Limits.reasonBytes))
+                return ToolResults.revocation(result)
+            },
+            tool(ToolCatalog.getUsageHistory) { args, principal in
+                let id = try args.requiredUUID("license_id")
+                let page = try await service.usageHistory(
+                    as: principal, licenseID: id, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
+                    cursor: try args.string("cursor", maxLength: 512))
+                return ToolResults.usage(page, licenseID: id)
+            },
+            tool(ToolCatalog.getLicenseInfo) { args, principal in
+                ToolResults.info(try await service.licenseInfo(as: principal, id: try args.requiredUUID("license_id")), now: clock())
+            },
+            tool(ToolCatalog.listLicenses) { args, principal in
+                let filter = LicenseFilter(
+                    ownerID: try args.uuid("owner_agent_id"),
+                    tier: try args.choice("tier", LicenseTier.init(parsing:), allowed: ToolCatalog.tiers)?.rawValue,
+                    status: try args.choice("status", LicenseStatus.init(rawValue:), allowed: LicenseStatus.allCases.map(\.rawValue)))
+                let page = try await service.listLicenses(
+                    as: principal, filter: filter, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
+                    cursor: try args.string("cursor", maxLength: 512))
+                return ToolResults.licenses(page, now: clock())
+            },
+            tool(ToolCatalog.whoami) { _, principal in
+                ToolResults.agent(try await service.whoami(as: principal))
+            },
+            tool(ToolCatalog.queryAuditLog) { args, principal in
+                let filter = AuditFilter(
+                    eventType: try args.string("event_type", maxLength: 64), userID: try args.uuid("agent_id"),
+                    since: try args.date("since"), until: try args.date("until"),
+                    result: try args.choice("result", { ["ALLOW", "DENY"].contains($0) ? $0 : nil }, allowed: ["ALLOW", "DENY"]))
+                let page = try await service.auditLog(
+                    as: principal, filter: filter, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
+                    cursor: try args.string("cursor", maxLength: 512))
+                return ToolResults.audit(page)
+            },
+        ]
+    }
+
+    /// The API key's owner (its agent id), for binding legacy HTTP sessions; `nil` when the key is not valid.
+    public func owner(ofAPIKey apiKey: String) async -> String? {
+        guard let principal = try? await authenticator.authenticate(apiKey) else { return nil }
+        return principal.agentID.uuidString.lowercased()
+    }
+
+    /// A tool whose body runs as an authenticated principal.
+    private func tool(
+        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, Principal) async throws -> CallTool.Result
+    ) -> MCPTool {
+        let allowed = ToolCatalog.argumentNames(of: definition)
+        return MCPTool(definition) { arguments, context in
+            await run(definition, allowed, arguments, context) { args, apiKey in try await body(args, try await authenticate(apiKey)) }
         }
+    }
+
+    /// Checks the arguments against the schema and that a key is present, runs `body`, and maps
+    /// every failure to a tool result.
+    private func run(
+        _ definition: Tool, _ allowed: Set<String>, _ arguments: [String: Value]?, _ context: ToolCallContext,
+        _ body: (ToolArguments, String) async throws -> CallTool.Result
+    ) async -> CallTool.Result {
         do {
-            let args = try ToolArguments(arguments, allowed: ToolCatalog.argumentNames(of: tool))
-            guard let apiKey, !apiKey.isEmpty else { throw LicenseError(.unauthenticated, AccessError.unauthenticated.message) }
-            if tool.name == "validate_license_key" { return try await validate(args, apiKey: apiKey) }
-            return try await dispatch(tool.name, args, try await authenticate(apiKey))
+            let args = try ToolArguments(arguments, allowed: allowed)
+            guard let apiKey = context.credential, !apiKey.isEmpty else {
+                throw LicenseError(.unauthenticated, AccessError.unauthenticated.message)
+            }
+            return try await body(args, apiKey)
         } catch let error as LicenseError {
-            logger.debug("tool call failed", metadata: ["tool": "\(tool.name)", "code": "\(error.code)"])
+            logger.debug("tool call failed", metadata: ["tool": "\(definition.name)", "code": "\(error.code)"])
             return ToolResults.failure(error)
         } catch {
             return ToolResults.failure(LicenseError(mapping: error))
@@ -69,58 +146,5 @@ public struct LicenseToolHandler: Sendable {
         let (_, result) = try await service.validateLicenseKey(
             apiKey: apiKey, authenticator: authenticator, key: key, featureAccessed: featureAccessed)
         return ToolResults.validation(result)
-    }
-
-    private func dispatch(_ name: String, _ args: ToolArguments, _ principal: Principal) async throws -> CallTool.Result {
-        typealias Limits = LicenseService.Limits
-        switch name {
-        case "generate_license_key":
-            let tier = try args.choice("tier", required: true, LicenseTier.init(parsing:), allowed: ToolCatalog.tiers)!
-            let generated = try await service.generateLicenseKey(
-                as: principal, tier: tier, expiresDays: try args.integer("expires_days", in: Limits.expiresDays),
-                metadata: try args.stringMap("metadata", maxEntries: Limits.metadataEntries))
-            return ToolResults.generated(generated)
-
-        case "revoke_license_key":
-            let result = try await service.revokeLicenseKey(
-                as: principal, id: try args.requiredUUID("license_id"), reason: try args.string("reason", maxLength: Limits.reasonBytes))
-            return ToolResults.revocation(result)
-
-        case "get_usage_history":
-            let id = try args.requiredUUID("license_id")
-            let page = try await service.usageHistory(
-                as: principal, licenseID: id, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
-                cursor: try args.string("cursor", maxLength: 512))
-            return ToolResults.usage(page, licenseID: id)
-
-        case "get_license_info":
-            return ToolResults.info(try await service.licenseInfo(as: principal, id: try args.requiredUUID("license_id")), now: clock())
-
-        case "list_licenses":
-            let filter = LicenseFilter(
-                ownerID: try args.uuid("owner_agent_id"),
-                tier: try args.choice("tier", LicenseTier.init(parsing:), allowed: ToolCatalog.tiers)?.rawValue,
-                status: try args.choice("status", LicenseStatus.init(rawValue:), allowed: LicenseStatus.allCases.map(\.rawValue)))
-            let page = try await service.listLicenses(
-                as: principal, filter: filter, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
-                cursor: try args.string("cursor", maxLength: 512))
-            return ToolResults.licenses(page, now: clock())
-
-        case "whoami":
-            return ToolResults.agent(try await service.whoami(as: principal))
-
-        case "query_audit_log":
-            let filter = AuditFilter(
-                eventType: try args.string("event_type", maxLength: 64), userID: try args.uuid("agent_id"),
-                since: try args.date("since"), until: try args.date("until"),
-                result: try args.choice("result", { ["ALLOW", "DENY"].contains($0) ? $0 : nil }, allowed: ["ALLOW", "DENY"]))
-            let page = try await service.auditLog(
-                as: principal, filter: filter, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
-                cursor: try args.string("cursor", maxLength: 512))
-            return ToolResults.audit(page)
-
-        default:
-            throw MCPError.invalidParams("Unknown tool: \(name)")
-        }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TMWSLicenseCore
-import TMWSMCP
+import TMWSMCPServing
 import TMWSStorage
 import TMWSStoragePostgres
 import UnixSignals
@@ -35,9 +35,18 @@ struct MCPServerCommand: AsyncParsableCommand {
             neither is set, tmws_secret.key beside the database is used, and created on first run. With
             PostgreSQL one of the two must be set, to the same secret on every server.
 
-            HTTP (--http HOST:PORT): Streamable HTTP at /mcp with sessions (idle ones expire), and
-            GET /health → {"status": "healthy"} (503 with a reason when storage is unreachable). Requests
-            whose Host is not localhost are refused unless allowed with --allowed-host.
+            HTTP (--http HOST:PORT): Streamable HTTP at /mcp, and GET /health → {"status": "healthy"}
+            (503 with a reason when storage is unreachable). MCP 2026-07-28 requests (protocol version in
+            params._meta, MCP-Protocol-Version/Mcp-Method/Mcp-Name headers) are served statelessly, so any
+            server behind a round-robin balancer answers them. Older clients open a session with
+            initialize: it needs a valid API key, is bound to that key, and idle sessions expire; a
+            balancer must route such clients by Mcp-Session-Id. Requests whose Host or Origin is not
+            localhost are refused unless allowed with --allowed-host. Connections are limited in total
+            and per peer address, and a request must arrive whole within --request-timeout seconds.
+            Serve plain HTTP on loopback only; terminate TLS in front of any other address.
+
+            stdio: MCP 2026-07-28 requests are served as they come; an initialize switches the process
+            to the older revision it negotiates.
 
             Logs go to standard error only. SIGINT and SIGTERM shut down gracefully.
             """)
@@ -62,6 +71,21 @@ struct MCPServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --http: the largest request body accepted, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
+    @Option(name: .long, help: "With --http: the most legacy sessions open at once (a hard cap).")
+    var maxSessions: Int = 10_000
+
+    @Option(name: .long, help: "With --http: the most legacy sessions one agent may hold at once.")
+    var maxSessionsPerAgent: Int = 32
+
+    @Option(name: .long, help: "With --http: the most connections open at once (also kept below the file-descriptor limit).")
+    var maxConnections: Int = 1024
+
+    @Option(name: .long, help: "With --http: the most connections one peer address may hold at once.")
+    var maxConnectionsPerPeer: Int = 256
+
+    @Option(name: .long, help: "With --http: seconds a connection has to send a whole request (head and body); also the keep-alive idle limit.")
+    var requestTimeout: Int = 30
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else TMWS_LOG_LEVEL, else info).")
     var logLevel: String?
 
@@ -74,6 +98,9 @@ struct MCPServerCommand: AsyncParsableCommand {
         }
         guard sessionIdleTimeout > 0, maxBodyBytes >= 1024 else {
             throw ValidationError("--session-idle-timeout must be positive and --max-body-bytes at least 1024")
+        }
+        guard maxSessions > 0, maxSessionsPerAgent > 0, maxConnections > 0, maxConnectionsPerPeer > 0, requestTimeout > 0 else {
+            throw ValidationError("--max-sessions, --max-sessions-per-agent, --max-connections, --max-connections-per-peer and --request-timeout must be positive")
         }
     }
 
@@ -103,7 +130,11 @@ struct MCPServerCommand: AsyncParsableCommand {
         }
         let server = ServerLauncher(
             options: options, postgres: postgres, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
-            sessionIdleTimeout: sessionIdleTimeout, maxBodyBytes: maxBodyBytes,
+            sessionLimits: LegacySessions.Limits(
+                total: maxSessions, perOwner: maxSessionsPerAgent, idleTimeout: .seconds(sessionIdleTimeout)),
+            httpLimits: MCPHTTPLimits(
+                maxBodyBytes: maxBodyBytes, maxConnections: FileDescriptors.connectionLimit(maxConnections, logger: logger),
+                maxConnectionsPerPeer: maxConnectionsPerPeer, requestDeadline: .seconds(requestTimeout)),
             apiKey: environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) },
             logger: logger)
         // The PostgreSQL pool is a service of its own, listed first so that it shuts down last.

@@ -1,7 +1,9 @@
 import Logging
 import ServiceLifecycle
 import TMWSLicenseCore
-import TMWSMCP
+import TMWSMCPServing
+import TMWSMCPTools
+import TMWSStorage
 import TMWSStoragePostgres
 
 /// Opens the deployment, then serves MCP (HTTP or stdio) until shutdown.
@@ -20,8 +22,8 @@ struct ServerLauncher: Service, CustomStringConvertible {
     let postgres: PostgresStore?
     let http: HTTPAddress?
     let allowedHosts: [String]
-    let sessionIdleTimeout: Int
-    let maxBodyBytes: Int
+    let sessionLimits: LegacySessions.Limits
+    let httpLimits: MCPHTTPLimits
     let apiKey: String?
     let logger: Logger
 
@@ -35,18 +37,29 @@ struct ServerLauncher: Service, CustomStringConvertible {
             throw StartupFailure()
         }
         let handler = LicenseToolHandler(service: deployment.service, authenticator: deployment.authenticator, logger: logger)
+        let dispatcher = LicenseMCPServer.dispatcher(handler: handler, logger: logger)
         let services: [any Service]
         if let address = http {
-            let sessions = MCPSessions(
-                handler: handler, hostCheck: HostCheck(port: address.port, extraHosts: allowedHosts),
-                idleTimeout: .seconds(sessionIdleTimeout), logger: logger)
+            let endpoint = MCPHTTPEndpoint(
+                dispatcher: dispatcher, sessions: LegacySessions(limits: sessionLimits),
+                hostPolicy: HostPolicy(extraHosts: allowedHosts), authenticate: { await handler.owner(ofAPIKey: $0) }, logger: logger)
+            let store = deployment.store
             services = [
-                HTTPServer.application(
-                    address: address, sessions: sessions, store: deployment.store, maxBodyBytes: maxBodyBytes, logger: logger),
-                SessionSweeper(sessions: sessions),
+                MCPHTTPApplication.application(
+                    endpoint: endpoint,
+                    health: {
+                        do {
+                            try await store.ping()
+                            return HealthReport(healthy: true)
+                        } catch {
+                            logger.warning("health check failed: storage unreachable")
+                            return HealthReport(healthy: false, reason: "storage unavailable")
+                        }
+                    },
+                    host: address.host, port: address.port, limits: httpLimits, logger: logger)
             ]
         } else {
-            services = [StdioService(handler: handler, apiKey: apiKey, logger: logger)]
+            services = [StdioService(dispatcher: dispatcher, apiKey: apiKey, logger: logger)]
         }
         // Runs as a child of the process's group: its graceful shutdown reaches these services.
         let group = ServiceGroup(

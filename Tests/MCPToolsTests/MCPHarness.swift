@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 import MCP
 import Synchronization
 import TMWSLicenseCore
-import TMWSMCP
+import TMWSMCPTools
+import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
 import TMWSTestSupport
@@ -23,15 +25,61 @@ enum Caller: String, CaseIterable, Sendable {
     var namespace: String { self == .outsider ? "other" : "ns" }
 }
 
-/// The API key the server sees for the call being handled; tests switch it between callers.
-final class KeyBox: Sendable {
-    private let key = Mutex<String?>(nil)
-    var value: String? { key.withLock { $0 } }
-    func set(_ value: String?) { key.withLock { $0 = value } }
+/// Calls tools the way a modern MCP client does: a `tools/call` request with `_meta`, through
+/// the dispatcher that `mcp-server` uses on both transports, with the caller's API key as the
+/// credential; the JSON-RPC answer is decoded as a client would.
+final class ToolClient: Sendable {
+    let dispatcher: MCPDispatcher
+    private let nextID = Mutex(1)
+
+    init(_ handler: LicenseToolHandler) {
+        dispatcher = LicenseMCPServer.dispatcher(handler: handler, logger: Logger(label: "tmws.tests"))
+    }
+
+    static let meta: Value = [
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": [:],
+        "io.modelcontextprotocol/clientInfo": ["name": "mcp-tools-tests", "version": "1.0"],
+    ]
+
+    /// Sends one request and returns its `result`, or throws its error as an `MCPError`.
+    func send(_ method: String, _ params: [String: Value], key: String?) async throws -> Data {
+        let id = nextID.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        var params = params
+        params["_meta"] = Self.meta
+        let body = try JSONEncoder().encode(["jsonrpc": "2.0", "id": .int(id), "method": .string(method), "params": .object(params)] as [String: Value])
+        guard case .request(let request) = IncomingMessage.parse(body) else { throw MCPError.invalidRequest("unparsable") }
+        let answer = await dispatcher.respond(to: request, legacyVersion: nil, credential: key)
+        let object = try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])
+        #expect(object["id"] as? Int == id)
+        if let error = object["error"] as? [String: Any] {
+            let message = error["message"] as? String
+            switch error["code"] as? Int {
+            case MCPProtocol.ErrorCode.invalidParams: throw MCPError.invalidParams(message)
+            case MCPProtocol.ErrorCode.methodNotFound: throw MCPError.methodNotFound(message)
+            default: throw MCPError.internalError(message)
+            }
+        }
+        let result = try #require(object["result"] as? [String: Any])
+        #expect(result["resultType"] as? String == "complete")
+        return try JSONSerialization.data(withJSONObject: result)
+    }
+
+    func callTool(_ name: String, _ arguments: [String: Value]?, key: String?) async throws -> CallTool.Result {
+        var params: [String: Value] = ["name": .string(name)]
+        if let arguments { params["arguments"] = .object(arguments) }
+        return try JSONDecoder().decode(CallTool.Result.self, from: try await send("tools/call", params, key: key))
+    }
+
+    func listTools() async throws -> [Tool] {
+        try JSONDecoder().decode(ListTools.Result.self, from: try await send("tools/list", [:], key: nil)).tools
+    }
 }
 
-/// A `LicenseToolHandler` served by `LicenseMCPServer` and driven by an SDK `Client` over an
-/// in-memory transport pair. The store, the service and the handler share one ``TestClock``.
+/// A `LicenseToolHandler` served by `LicenseMCPServer`'s dispatcher and driven by a
+/// ``ToolClient``. The store, the service and the handler share one ``TestClock``.
 struct MCPHarness {
     static let signer = LicenseSigner(secret: try! SigningSecret(Array(String(repeating: "k", count: 40).utf8)))
 
@@ -41,9 +89,7 @@ struct MCPHarness {
     let authenticator: APIKeyAuthenticator
     let agents: [Caller: Agent]
     let keys: [Caller: String]
-    let keyBox: KeyBox
-    let client: Client
-    let server: Server
+    let client: ToolClient
 
     var store: any Store { handle.store }
 
@@ -70,36 +116,16 @@ struct MCPHarness {
         }
         self.agents = agents
         self.keys = keys
-        let keyBox = KeyBox()
-        self.keyBox = keyBox
-        (server, client) = try await Self.serve(
-            LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now), keyBox: keyBox,
-            clientName: "mcp-tools-tests")
+        client = ToolClient(LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now))
     }
 
-    /// Serves `handler` with `LicenseMCPServer` over an in-memory transport pair, the caller's API key
-    /// read from `keyBox`, and connects an SDK client to it.
-    static func serve(_ handler: LicenseToolHandler, keyBox: KeyBox, clientName: String) async throws -> (Server, Client) {
-        let server = await LicenseMCPServer.make(handler: handler, apiKey: { keyBox.value })
-        let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
-        try await server.start(transport: serverTransport)
-        let client = Client(name: clientName, version: "1.0")
-        try await client.connect(transport: clientTransport)
-        return (server, client)
-    }
-
-    func close() async {
-        await client.disconnect()
-        await server.stop()
-    }
+    func close() async {}
 
     func id(_ caller: Caller) -> String { agents[caller]!.id.uuidString.lowercased() }
 
     /// Calls a tool with a raw API key (or none).
     func call(_ tool: String, _ arguments: [String: Value]? = nil, key: String?) async throws -> CallTool.Result {
-        keyBox.set(key)
-        let context = try await client.send(CallTool.request(.init(name: tool, arguments: arguments)))
-        return try await context.value
+        try await client.callTool(tool, arguments, key: key)
     }
 
     /// Calls a tool as one of the harness's agents.

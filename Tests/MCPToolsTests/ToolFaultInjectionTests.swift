@@ -1,7 +1,8 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
-import TMWSMCP
+import TMWSMCPTools
+import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
 import TMWSTestSupport
@@ -150,9 +151,7 @@ struct FaultHarness {
     let handle: TemporaryStore
     let faults: FaultInjectingStore
     let keys: [Caller: String]
-    let keyBox: KeyBox
-    let client: Client
-    let server: Server
+    let client: ToolClient
     let license: License
 
     static func with<T>(_ backend: StoreBackend, _ body: (FaultHarness) async throws -> T) async throws -> T {
@@ -174,28 +173,17 @@ struct FaultHarness {
             keys[caller] = try await APIKeyAuthenticator(store: base, clock: clock.now).issueKey(for: agent.id).key
         }
         self.keys = keys
-        let keyBox = KeyBox()
-        self.keyBox = keyBox
-        (server, client) = try await MCPHarness.serve(
-            LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now), keyBox: keyBox,
-            clientName: "tool-fault-injection-tests")
-
-        keyBox.set(keys[.editor])
-        let context = try await client.send(CallTool.request(.init(name: "generate_license_key", arguments: ["tier": "PRO"])))
-        let generated = try expectSuccess(try await context.value, tool: "generate_license_key")
+        client = ToolClient(LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now))
+        let generated = try expectSuccess(
+            try await client.callTool("generate_license_key", ["tier": "PRO"], key: keys[.editor]), tool: "generate_license_key")
         license = License(
             id: try #require(generated["license_id"]?.stringValue), key: try #require(generated["license_key"]?.stringValue))
     }
 
-    func close() async {
-        await client.disconnect()
-        await server.stop()
-    }
+    func close() async {}
 
     func call(_ tool: String, _ arguments: [String: Value], as caller: Caller) async throws -> CallTool.Result {
-        keyBox.set(keys[caller])
-        let context = try await client.send(CallTool.request(.init(name: tool, arguments: arguments)))
-        return try await context.value
+        try await client.callTool(tool, arguments, key: keys[caller])
     }
 
     /// Read from the wrapped store, past the faults.

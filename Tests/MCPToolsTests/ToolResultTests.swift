@@ -1,7 +1,8 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
-import TMWSMCP
+import TMWSMCPTools
+import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
 import TMWSTestSupport
