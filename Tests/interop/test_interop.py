@@ -1,51 +1,92 @@
-"""Interop with the official Python MCP client (PyPI `mcp` 2.x), over stdio and Streamable HTTP.
+"""Interop with the official Python MCP client (PyPI `mcp` 2.x, its high-level `mcp.Client`), over
+stdio and Streamable HTTP, in both protocol eras the server speaks:
+
+- `mode="auto"` probes `server/discover` and adopts MCP 2026-07-28: every request is stateless and
+  carries its version in `params._meta` (over HTTP: no session, no `initialize`);
+- `mode="legacy"` runs the `initialize` handshake and negotiates 2025-11-25 (over HTTP: a session,
+  which only a valid API key may open).
 
 The lifecycle of the deployment guide's verification step, run through real processes: an
 editor generates, a viewer validates and is denied what it may not do, an admin revokes."""
 
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio
+import httpx2
 import jsonschema
 import pytest
-from mcp import ClientSession, StdioServerParameters
+from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import MCP_SERVER
+from conftest import LEGACY, META_SERVER, MCP_SERVER, MODERN, SUPPORTED_VERSIONS, mcp_error, modern_headers, modern_request
 
 FIVE = {"generate_license_key", "validate_license_key", "revoke_license_key", "get_usage_history", "get_license_info"}
+MODES = {"auto": MODERN, "legacy": LEGACY}
+# Every wait is bounded: a request the server never answers fails the test instead of hanging it.
+TIMEOUT = 30
+
+
+class Traffic:
+    """What an httpx client sent and got back: (method, Mcp-Session-Id, Mcp-Method, body method, status)."""
+
+    def __init__(self):
+        self.exchanges: list[dict] = []
+
+    def attach(self, client: httpx2.AsyncClient) -> None:
+        async def on_request(request):
+            body_method = None
+            try:
+                body_method = json.loads(request.content).get("method")
+            except Exception:  # GET/DELETE, or a body that is not a JSON object
+                pass
+            exchange = {"method": request.method, "session": request.headers.get("mcp-session-id"),
+                        "mcp-method": request.headers.get("mcp-method"), "body-method": body_method}
+            self.exchanges.append(exchange)
+            pending[id(request)] = exchange
+
+        async def on_response(response):
+            if (exchange := pending.pop(id(response.request), None)) is not None:
+                exchange["status"] = response.status_code
+
+        pending: dict[int, dict] = {}
+
+        client.event_hooks = {"request": [on_request], "response": [on_response]}
 
 
 @asynccontextmanager
-async def stdio_session(deployment, key):
+async def stdio_client_for(deployment, key, mode="auto"):
+    """A `mcp.Client` on a fresh `mcp-server` process (stdio), authenticated by TMWS_API_KEY."""
     env = {"HOME": str(deployment.home), "TMWS_DATABASE_URL": deployment.env["TMWS_DATABASE_URL"], "TMWS_LOG_LEVEL": "debug"}
     if key is not None:
         env["TMWS_API_KEY"] = key
     with open(deployment.log_path, "a") as log:
-        async with stdio_client(StdioServerParameters(command=MCP_SERVER, args=[], env=env), errlog=log) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+        transport = stdio_client(StdioServerParameters(command=MCP_SERVER, args=[], env=env), errlog=log)
+        async with Client(transport, mode=mode, read_timeout_seconds=TIMEOUT) as client:
+            yield client
 
 
 @asynccontextmanager
-async def http_session(base, key):
+async def http_client(base, key, mode="auto", traffic: Traffic | None = None):
+    """A `mcp.Client` on `base/mcp`, sending `Authorization: Bearer <key>` on every request."""
     headers = {} if key is None else {"Authorization": f"Bearer {key}"}
-    async with create_mcp_http_client(headers=headers) as client:
-        async with streamable_http_client(base + "/mcp", http_client=client) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+    async with create_mcp_http_client(headers=headers, timeout=httpx2.Timeout(TIMEOUT)) as http_:
+        if traffic is not None:
+            traffic.attach(http_)
+        async with Client(streamable_http_client(base + "/mcp", http_client=http_), mode=mode,
+                          read_timeout_seconds=TIMEOUT) as client:
+            yield client
 
 
-async def call(session, tool, **arguments):
-    result = await session.call_tool(tool, arguments)
+async def call(client, tool, **arguments):
+    result = await client.call_tool(tool, arguments)
     return result.is_error, result.structured_content
 
 
@@ -55,8 +96,9 @@ def error_code(outcome):
     return content["error"]["code"]
 
 
-async def check_tools(session):
-    listed = (await session.list_tools()).tools
+async def check_tools(client, mode):
+    listing = await client.list_tools()
+    listed = listing.tools
     names = {tool.name for tool in listed}
     assert FIVE <= names
     for tool in listed:
@@ -68,16 +110,35 @@ async def check_tools(session):
         assert tool.description and tool.title
     revoke = next(tool for tool in listed if tool.name == "revoke_license_key")
     assert revoke.annotations.destructive_hint is True and revoke.annotations.idempotent_hint is True
+    if mode == "auto":
+        # 2026-07-28: the catalog is cacheable (fixed for the process) and shared between callers.
+        assert listing.ttl_ms == 3_600_000 and listing.cache_scope == "public", listing
 
 
-async def lifecycle(open_session, deployment):
+async def refused_connection(open_client) -> int:
+    """Opens a client that must not connect; returns the JSON-RPC code it was refused with."""
+    try:
+        async with open_client:
+            pass
+    except BaseException as failure:  # anyio wraps the handshake's MCPError in exception groups
+        error = mcp_error(failure)
+        if error is None:
+            raise
+        return error.code
+    raise AssertionError("the client connected")
+
+
+async def lifecycle(open_client, deployment, mode, anonymous_can_connect):
     async with AsyncExitStack() as stack:
-        admin = await stack.enter_async_context(open_session(deployment.keys["admin"]))
-        editor = await stack.enter_async_context(open_session(deployment.keys["editor-1"]))
-        viewer = await stack.enter_async_context(open_session(deployment.keys["viewer-1"]))
-        anonymous = await stack.enter_async_context(open_session(None))
+        admin = await stack.enter_async_context(open_client(deployment.keys["admin"]))
+        editor = await stack.enter_async_context(open_client(deployment.keys["editor-1"]))
+        viewer = await stack.enter_async_context(open_client(deployment.keys["viewer-1"]))
+        for client in (admin, editor, viewer):
+            assert client.protocol_version == MODES[mode], client.protocol_version
+            # Legacy: from initialize; modern: from the serverInfo stamp of server/discover.
+            assert client.server_info is not None and client.server_info.name == "tmws-license", client.server_info
 
-        await check_tools(viewer)
+        await check_tools(viewer, mode)
 
         is_error, generated = await call(editor, "generate_license_key", tier="PRO", expires_days=365)
         assert not is_error, generated
@@ -106,20 +167,108 @@ async def lifecycle(open_session, deployment):
         assert again["revoked_at"] == revoked["revoked_at"] and again["reason"] == "interop test"
 
         assert error_code(await call(admin, "revoke_license_key", license_id=str(uuid.uuid4()))) == "NOT_FOUND"
-        assert error_code(await call(anonymous, "validate_license_key", key=key)) == "UNAUTHENTICATED"
+        if anonymous_can_connect:
+            # Modern requests need no session, and stdio's initialize checks no key: the anonymous
+            # caller connects, and every call is refused by the tool.
+            anonymous = await stack.enter_async_context(open_client(None))
+            assert anonymous.protocol_version == MODES[mode]
+            assert error_code(await call(anonymous, "validate_license_key", key=key)) == "UNAUTHENTICATED"
+            assert error_code(await call(anonymous, "whoami")) == "UNAUTHENTICATED"
+        else:
+            # Legacy HTTP: initialize needs a valid key (401), so no anonymous session exists at all.
+            assert await refused_connection(open_client(None)) == -32600
+            assert await refused_connection(open_client("tmws_ak_" + "A" * 43)) == -32600
         assert error_code(await call(viewer, "get_usage_history", license_id=license_id.upper())) == "INVALID_ARGUMENT"
 
         is_error, history = await call(editor, "get_usage_history", license_id=license_id, limit=1)
         assert not is_error and len(history["items"]) == 1 and history["next_cursor"]
         assert history["items"][0]["failure_reason"] == "REVOKED"
+        is_error, info = await call(admin, "get_license_info", license_id=license_id)
+        assert not is_error and info["status"] == "revoked" and info["validation_count"] == 1
 
 
-def test_stdio_lifecycle(deployment):
-    anyio.run(lifecycle, lambda key: stdio_session(deployment, key), deployment)
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_stdio_lifecycle(deployment, mode):
+    anyio.run(lifecycle, lambda key: stdio_client_for(deployment, key, mode), deployment, mode, True)
 
 
-def test_http_lifecycle(deployment, http_server):
-    anyio.run(lifecycle, lambda key: http_session(http_server, key), deployment)
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_http_lifecycle(deployment, http_server, mode):
+    traffic = Traffic()
+    anyio.run(lifecycle, lambda key: http_client(http_server, key, mode, traffic), deployment, mode, mode == "auto")
+    posts = [e for e in traffic.exchanges if e["method"] == "POST"]
+    # Every POST and DELETE was answered (a retried GET may still be in flight when a client closes).
+    assert posts and all("status" in e for e in traffic.exchanges if e["method"] != "GET"), traffic.exchanges
+    if mode == "auto":
+        # Stateless: no initialize, no session id, no GET stream; every POST names its method.
+        assert all(e["session"] is None for e in traffic.exchanges), traffic.exchanges
+        assert {e["method"] for e in traffic.exchanges} == {"POST"}
+        assert all(e["mcp-method"] == e["body-method"] for e in posts), posts
+        assert "initialize" not in {e["body-method"] for e in posts}
+        assert {e["status"] for e in posts} == {200}
+    else:
+        initializes = [e for e in posts if e["body-method"] == "initialize"]
+        # admin, editor, viewer open sessions; the anonymous and the forged key get 401.
+        assert sorted(e["status"] for e in initializes) == [200, 200, 200, 401, 401], initializes
+        assert all(e["session"] is not None for e in posts if e["body-method"] != "initialize")
+        # The SDK tries the standalone GET stream; this server has none (405). Each session is ended with DELETE.
+        assert {e.get("status", 405) for e in traffic.exchanges if e["method"] == "GET"} <= {405}
+        assert [e["status"] for e in traffic.exchanges if e["method"] == "DELETE"] == [200, 200, 200]
+
+
+def post(base, message, key=None, headers=None):
+    """One plain HTTP POST /mcp on its own connection: (status, lowercased headers, parsed body or None)."""
+    url = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=TIMEOUT)
+    try:
+        sent = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", **modern_headers(message)}
+        if key is not None:
+            sent["Authorization"] = f"Bearer {key}"
+        sent.update(headers or {})
+        connection.request("POST", "/mcp", body=json.dumps(message).encode(), headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(data) if data else None
+    finally:
+        connection.close()
+
+
+def test_one_plain_post_is_a_whole_call(deployment, http_server):
+    """2026-07-28 without any SDK: a single POST (headers + `_meta`, no handshake, no session)
+    answers a tools/call, with a JSON body that says which server answered."""
+    viewer = deployment.keys["viewer-1"]
+    status, headers, body = post(http_server, modern_request(1, "tools/call", {"name": "whoami", "arguments": {}}), viewer)
+    assert status == 200, body
+    assert headers["content-type"].startswith("application/json")
+    assert "mcp-session-id" not in headers and headers.get("cache-control") == "no-store"
+    result = body["result"]
+    assert body["id"] == 1 and result["resultType"] == "complete" and result["isError"] is False
+    assert result["_meta"][META_SERVER]["name"] == "tmws-license"
+    assert result["structuredContent"]["name"] == "viewer-1" and result["structuredContent"]["role"] == "viewer"
+
+    # A validation is recorded like any other: a garbage key is a MALFORMED verdict.
+    status, _, body = post(http_server, modern_request("v", "tools/call", {
+        "name": "validate_license_key", "arguments": {"key": "TMWS-PRO-not-a-key"}}), viewer)
+    assert status == 200 and body["id"] == "v", body
+    assert body["result"]["structuredContent"]["code"] == "MALFORMED" and body["result"]["structuredContent"]["valid"] is False
+
+    # Without a key, the same POST is served and the tool refuses it.
+    status, _, body = post(http_server, modern_request(2, "tools/call", {"name": "whoami", "arguments": {}}))
+    assert status == 200 and body["result"]["isError"] is True
+    assert body["result"]["structuredContent"]["error"]["code"] == "UNAUTHENTICATED"
+
+    # server/discover needs no key: the versions served, newest first, and cache hints.
+    status, _, body = post(http_server, modern_request(3, "server/discover"))
+    assert status == 200, body
+    discovered = body["result"]
+    assert discovered["supportedVersions"] == SUPPORTED_VERSIONS
+    assert discovered["resultType"] == "complete" and discovered["capabilities"]["tools"] == {"listChanged": False}
+    assert discovered["ttlMs"] == 3_600_000 and discovered["cacheScope"] == "public"
+
+    # A legacy-style POST (no `_meta`, no session) is refused: there is no implicit era.
+    status, _, body = post(http_server, {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                                         "params": {"name": "whoami", "arguments": {}}}, viewer)
+    assert status == 400 and body["error"]["code"] == -32602, body
 
 
 def test_health(http_server):

@@ -1,6 +1,7 @@
 """Two `mcp-server --http` processes on one PostgreSQL database (issue #9): what one server writes,
 the other serves at once, and validations racing a revocation across servers lose no count and
-record no VALID after the revocation.
+record no VALID after the revocation. The clients are `mcp.Client` in mode "auto", so every call is
+a stateless MCP 2026-07-28 request.
 
 Needs TMWS_TEST_POSTGRES_URL (`.ci/run` starts a server with scripts/postgres-test-server.sh and
 sets it); skipped without it, except under CI=true, where its absence is a failure.
@@ -20,8 +21,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from conftest import MCP_SERVER, TMWSCTL, free_port, wait_until_healthy
-from test_interop import call, http_session
+from conftest import MODERN, TMWSCTL, HTTPServer
+from test_interop import call, http_client
 
 BASE_URL = os.environ.get("TMWS_TEST_POSTGRES_URL", "")
 RACE_SECONDS = float(os.environ.get("TMWS_PG_RACE_SECONDS", "20"))
@@ -60,8 +61,7 @@ class Cluster:
         }
         self.env.pop("TMWS_SECRET_KEY_FILE", None)
         self.keys: dict[str, str] = {}
-        self.processes: list[subprocess.Popen] = []
-        self.log_path = home / "servers.log"
+        self.servers: list[HTTPServer] = []
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([TMWSCTL, *args], env=self.env, capture_output=True, text=True, timeout=60)
@@ -74,37 +74,56 @@ class Cluster:
         self.ctl("agent", "key", "create", name, "--out", str(key_file))
         self.keys[name] = key_file.read_text().strip()
 
-    def start_server(self) -> str:
-        port = free_port()
-        log = open(self.log_path, "a")
-        process = subprocess.Popen(
-            [MCP_SERVER, "--http", f"127.0.0.1:{port}"], env=self.env, stdout=subprocess.DEVNULL, stderr=log)
-        self.processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base, process, self.log_path)
-        return base
+    def start_server(self, *args: str) -> HTTPServer:
+        """One more `mcp-server --http` on this database, logging to servers-N.log."""
+        server = HTTPServer(self.env, self.home / f"servers-{len(self.servers) + 1}.log", *args)
+        self.servers.append(server)
+        return server
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            assert process.wait(timeout=15) == 0, "mcp-server did not shut down cleanly on SIGTERM"
+        for server in self.servers:
+            if server.process.poll() is None:
+                server.process.terminate()
+        failures = []
+        for server in self.servers:
+            try:
+                server.stop()
+            except AssertionError as failure:
+                failures.append(str(failure))
+        assert not failures, failures
+
+    @classmethod
+    def create(cls, home: Path) -> "Cluster":
+        """A fresh database with admin, editor-1 and viewer-1, and no server yet."""
+        c = cls(home)
+        try:
+            c.ctl("init")
+            c.keys["admin"] = (home / ".tmws" / "data" / "admin-postgres.key").read_text().strip()
+            c.create_agent("editor-1", "editor")
+            c.create_agent("viewer-1", "viewer")
+        except BaseException:
+            c.drop()
+            raise
+        return c
+
+    def drop(self) -> None:
+        psql(BASE_URL, f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="module")
 def cluster():
     with tempfile.TemporaryDirectory(prefix="tmws-pg-interop-") as tmp:
-        c = Cluster(Path(tmp))
-        c.ctl("init")
-        c.keys["admin"] = (Path(tmp) / ".tmws" / "data" / "admin-postgres.key").read_text().strip()
-        c.create_agent("editor-1", "editor")
-        c.create_agent("viewer-1", "viewer")
-        c.servers = [c.start_server(), c.start_server()]
+        c = Cluster.create(Path(tmp))
         try:
+            c.start_server()
+            c.start_server()
+            c.bases = [server.base for server in c.servers]
             yield c
         finally:
-            c.stop()
-            psql(BASE_URL, f"DROP DATABASE IF EXISTS {c.name} WITH (FORCE)")
+            try:
+                c.stop()
+            finally:
+                c.drop()
 
 
 async def generate(session) -> tuple[str, str]:
@@ -114,13 +133,14 @@ async def generate(session) -> tuple[str, str]:
 
 
 def test_written_through_one_server_is_served_by_the_other(cluster):
-    a, b = cluster.servers
+    a, b = cluster.bases
 
     async def scenario():
         async with AsyncExitStack() as stack:
-            editor_a = await stack.enter_async_context(http_session(a, cluster.keys["editor-1"]))
-            viewer_b = await stack.enter_async_context(http_session(b, cluster.keys["viewer-1"]))
-            admin_a = await stack.enter_async_context(http_session(a, cluster.keys["admin"]))
+            editor_a = await stack.enter_async_context(http_client(a, cluster.keys["editor-1"]))
+            viewer_b = await stack.enter_async_context(http_client(b, cluster.keys["viewer-1"]))
+            admin_a = await stack.enter_async_context(http_client(a, cluster.keys["admin"]))
+            assert {editor_a.protocol_version, viewer_b.protocol_version, admin_a.protocol_version} == {MODERN}
             key, license_id = await generate(editor_a)
 
             is_error, verdict = await call(viewer_b, "validate_license_key", key=key)
@@ -138,17 +158,17 @@ def test_written_through_one_server_is_served_by_the_other(cluster):
 def test_validations_racing_a_revocation_across_servers(cluster):
     """4 clients per server validate one license for RACE_SECONDS; halfway, the admin revokes
     through server A."""
-    a, b = cluster.servers
+    a, b = cluster.bases
     outcomes: list[tuple[float, float, str]] = []  # (sent, answered, code), monotonic seconds
     revoke_done: list[float] = []
 
     async def scenario():
-        async with http_session(a, cluster.keys["editor-1"]) as editor:
+        async with http_client(a, cluster.keys["editor-1"]) as editor:
             key, license_id = await generate(editor)
         deadline = time.monotonic() + RACE_SECONDS
 
         async def validator(base: str):
-            async with http_session(base, cluster.keys["viewer-1"]) as session:
+            async with http_client(base, cluster.keys["viewer-1"]) as session:
                 while time.monotonic() < deadline:
                     sent = time.monotonic()
                     is_error, verdict = await call(session, "validate_license_key", key=key)
@@ -156,7 +176,7 @@ def test_validations_racing_a_revocation_across_servers(cluster):
                     outcomes.append((sent, time.monotonic(), verdict["code"]))
 
         async def revoker():
-            async with http_session(a, cluster.keys["admin"]) as admin:
+            async with http_client(a, cluster.keys["admin"]) as admin:
                 await anyio.sleep(RACE_SECONDS / 2)
                 is_error, revoked = await call(admin, "revoke_license_key", license_id=license_id, reason="race")
                 assert not is_error, revoked
@@ -193,18 +213,18 @@ def test_validations_racing_a_revocation_across_servers(cluster):
 
 def test_throughput_with_one_and_two_servers(cluster):
     """Not a pass/fail figure: validations per second from 8 clients on one server, then 4 on each."""
-    a, b = cluster.servers
+    a, b = cluster.bases
     seconds = min(10.0, RACE_SECONDS)
 
     async def measure(bases) -> int:
-        async with http_session(a, cluster.keys["editor-1"]) as editor:
+        async with http_client(a, cluster.keys["editor-1"]) as editor:
             key, _ = await generate(editor)
         deadline = time.monotonic() + seconds
         count = 0
 
         async def validator(base):
             nonlocal count
-            async with http_session(base, cluster.keys["viewer-1"]) as session:
+            async with http_client(base, cluster.keys["viewer-1"]) as session:
                 while time.monotonic() < deadline:
                     is_error, verdict = await call(session, "validate_license_key", key=key)
                     assert not is_error and verdict["code"] == "VALID", verdict
