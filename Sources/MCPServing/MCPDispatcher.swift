@@ -19,6 +19,8 @@ public final class MCPDispatcher: Sendable {
     private let discoverResult: Data
     /// `"_meta":{"io.modelcontextprotocol/serverInfo":{…}}`, spliced into modern results.
     private let serverMetaMember: String
+    /// `{"name":…,"version":…,"title":…}`, the `serverInfo` of `initialize`.
+    private let legacyIdentity: String
     private let logger: Logger
 
     /// - Parameters:
@@ -47,8 +49,6 @@ public final class MCPDispatcher: Sendable {
         discoverResult = Data(discover.utf8)
         legacyIdentity = identity
     }
-
-    private let legacyIdentity: String
 
     /// The tools, by name.
     public func tool(named name: String) -> MCPTool? { tools[name] }
@@ -179,11 +179,12 @@ extension MCPDispatcher {
 
         /// The HTTP status of this answer on Streamable HTTP (2026-07-28 `streamable-http.mdx`):
         /// 404 for an unknown method, 400 for a malformed or unsupported request, 500 for an
-        /// internal error, 200 otherwise.
-        public var httpStatus: Int {
+        /// internal error, 200 otherwise. In a legacy session an unknown method is 200 with the
+        /// error, since a 404 there tells the client its session has ended.
+        public func httpStatus(inSession: Bool = false) -> Int {
             switch errorCode {
             case nil: 200
-            case MCPProtocol.ErrorCode.methodNotFound?: 404
+            case MCPProtocol.ErrorCode.methodNotFound?: inSession ? 200 : 404
             case MCPProtocol.ErrorCode.internalError?: 500
             default: 400
             }

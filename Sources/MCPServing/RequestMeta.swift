@@ -75,19 +75,3 @@ public struct RequestMeta: Sendable, Equatable {
     }
 }
 
-extension RequestMeta {
-    /// Whether a raw message's `params._meta` names a protocol version (without decoding all of it).
-    static func hasModernMeta(in body: Data) -> Bool {
-        struct Probe: Decodable {
-            struct Params: Decodable {
-                struct Meta: Decodable {
-                    let version: String?
-                    enum CodingKeys: String, CodingKey { case version = "io.modelcontextprotocol/protocolVersion" }
-                }
-                let _meta: Meta?
-            }
-            let params: Params?
-        }
-        return (try? JSONDecoder().decode(Probe.self, from: body))?.params?._meta?.version != nil
-    }
-}

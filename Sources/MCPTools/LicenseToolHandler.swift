@@ -41,9 +41,7 @@ public struct LicenseToolHandler: Sendable {
                     metadata: try args.stringMap("metadata", maxEntries: Limits.metadataEntries))
                 return ToolResults.generated(generated)
             },
-            MCPTool(ToolCatalog.validateLicenseKey) { [allowed = ToolCatalog.argumentNames(of: ToolCatalog.validateLicenseKey)] arguments, context in
-                await run(ToolCatalog.validateLicenseKey, allowed, arguments, context) { args, apiKey in try await validate(args, apiKey: apiKey) }
-            },
+            keyedTool(ToolCatalog.validateLicenseKey) { args, apiKey in try await validate(args, apiKey: apiKey) },
             tool(ToolCatalog.revokeLicenseKey) { args, principal in
                 let result = try await service.revokeLicenseKey(
                     as: principal, id: try args.requiredUUID("license_id"),
@@ -96,29 +94,29 @@ public struct LicenseToolHandler: Sendable {
     private func tool(
         _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, Principal) async throws -> CallTool.Result
     ) -> MCPTool {
-        let allowed = ToolCatalog.argumentNames(of: definition)
-        return MCPTool(definition) { arguments, context in
-            await run(definition, allowed, arguments, context) { args, apiKey in try await body(args, try await authenticate(apiKey)) }
-        }
+        keyedTool(definition) { args, apiKey in try await body(args, try await authenticate(apiKey)) }
     }
 
-    /// Checks the arguments against the schema and that a key is present, runs `body`, and maps
-    /// every failure to a tool result.
-    private func run(
-        _ definition: Tool, _ allowed: Set<String>, _ arguments: [String: Value]?, _ context: ToolCallContext,
-        _ body: (ToolArguments, String) async throws -> CallTool.Result
-    ) async -> CallTool.Result {
-        do {
-            let args = try ToolArguments(arguments, allowed: allowed)
-            guard let apiKey = context.credential, !apiKey.isEmpty else {
-                throw LicenseError(.unauthenticated, AccessError.unauthenticated.message)
+    /// A tool whose body gets the caller's API key (present, not yet checked) and its arguments,
+    /// checked against the tool's schema; every failure becomes a tool result.
+    private func keyedTool(
+        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, String) async throws -> CallTool.Result
+    ) -> MCPTool {
+        let allowed = ToolCatalog.argumentNames(of: definition)
+        let logger = self.logger
+        return MCPTool(definition) { arguments, context in
+            do {
+                let args = try ToolArguments(arguments, allowed: allowed)
+                guard let apiKey = context.credential, !apiKey.isEmpty else {
+                    throw LicenseError(.unauthenticated, AccessError.unauthenticated.message)
+                }
+                return try await body(args, apiKey)
+            } catch let error as LicenseError {
+                logger.debug("tool call failed", metadata: ["tool": "\(definition.name)", "code": "\(error.code)"])
+                return ToolResults.failure(error)
+            } catch {
+                return ToolResults.failure(LicenseError(mapping: error))
             }
-            return try await body(args, apiKey)
-        } catch let error as LicenseError {
-            logger.debug("tool call failed", metadata: ["tool": "\(definition.name)", "code": "\(error.code)"])
-            return ToolResults.failure(error)
-        } catch {
-            return ToolResults.failure(LicenseError(mapping: error))
         }
     }
 

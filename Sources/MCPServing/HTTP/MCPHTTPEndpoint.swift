@@ -116,8 +116,9 @@ public final class MCPHTTPEndpoint: Sendable {
             return .json(400, JSONRPCAnswer.error(id: id, error))
         case .response:
             return MCPHTTPResponse(status: 202)
-        case .notification:
-            if let id = request.header(Self.sessionHeader), RequestMeta.hasModernMeta(in: request.body) == false {
+        case .notification(_, let params):
+            let modern = params?["_meta"]?.objectValue?[MCPProtocol.protocolVersionKey] != nil
+            if let id = request.header(Self.sessionHeader), !modern {
                 if let refusal = sessionRefusal(sessions.admit(id, credential: credential, request: nil)) { return refusal }
             }
             return MCPHTTPResponse(status: 202)
@@ -134,17 +135,17 @@ public final class MCPHTTPEndpoint: Sendable {
                     return .rpcError(400, MCPProtocol.ErrorCode.headerMismatch, "Header mismatch: \(mismatch)", id: message.id)
                 }
                 let answer = await dispatcher.modern(message, meta: meta, credential: credential)
-                return .json(answer.httpStatus, answer.body, extra: [Self.noStore])
+                return .json(answer.httpStatus(), answer.body, extra: [Self.noStore])
             }
             guard let sessionID = request.header(Self.sessionHeader) else {
                 let answer = await dispatcher.respond(to: message, legacyVersion: nil, credential: credential)
-                return .json(answer.httpStatus, answer.body)
+                return .json(answer.httpStatus(), answer.body)
             }
             let admission = sessions.admit(sessionID, credential: credential, request: message.id)
             guard case .admitted(let version) = admission else { return sessionRefusal(admission, id: message.id)! }
+            defer { sessions.finish(sessionID, request: message.id) }
             let answer = await dispatcher.legacy(message, version: version, credential: credential)
-            sessions.finish(sessionID, request: message.id)
-            return .json(answer.httpStatus == 404 ? 200 : answer.httpStatus, answer.body, extra: [Self.noStore])
+            return .json(answer.httpStatus(inSession: true), answer.body, extra: [Self.noStore])
         }
     }
 

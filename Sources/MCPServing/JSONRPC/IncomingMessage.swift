@@ -11,7 +11,7 @@ public enum IncomingMessage: Sendable {
     /// A request: it has an id and wants an answer.
     case request(Request)
     /// A notification: no id, no answer.
-    case notification(method: String)
+    case notification(method: String, params: [String: Value]?)
     /// A response or an error object from the client (this server sends no requests: ignored).
     case response
     /// Not a message this server can act on; answered with `error` (carrying the id when it was readable).
@@ -58,7 +58,7 @@ public enum IncomingMessage: Sendable {
         if envelope.paramsNotObject { return invalid("params must be an object") }
         switch envelope.id {
         case .absent:
-            return .notification(method: method)
+            return .notification(method: method, params: envelope.params)
         case .unreadable:
             return .invalid(
                 RPCError(

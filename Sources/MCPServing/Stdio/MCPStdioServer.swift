@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MCP
 import Synchronization
 
 #if canImport(Glibc)
@@ -95,8 +96,8 @@ public final class MCPStdioServer: Sendable {
             write(JSONRPCAnswer.error(id: id, error))
         case .response:
             logger.debug("ignoring a response from the client")
-        case .notification(let method):
-            if method == "notifications/cancelled" { cancel(line) }
+        case .notification(let method, let params):
+            if method == "notifications/cancelled" { cancel(params) }
         case .request(let request):
             if request.method == "initialize" {
                 let (answer, version) = dispatcher.initialize(request)
@@ -130,20 +131,13 @@ public final class MCPStdioServer: Sendable {
     }
 
     /// `notifications/cancelled {requestId}`: the request sends nothing more.
-    private func cancel(_ line: Data) {
-        struct Cancelled: Decodable {
-            struct Params: Decodable { let requestId: Int? ; let requestIdText: String?
-                enum CodingKeys: String, CodingKey { case requestId }
-                init(from decoder: any Decoder) throws {
-                    let c = try decoder.container(keyedBy: CodingKeys.self)
-                    requestId = try? c.decode(Int.self, forKey: .requestId)
-                    requestIdText = try? c.decode(String.self, forKey: .requestId)
-                }
+    private func cancel(_ params: [String: Value]?) {
+        let id: RequestID? =
+            switch params?["requestId"] {
+            case .int(let number)?: .number(number)
+            case .string(let text)?: .string(text)
+            default: nil
             }
-            let params: Params
-        }
-        guard let params = (try? JSONDecoder().decode(Cancelled.self, from: line))?.params else { return }
-        let id: RequestID? = params.requestId.map(RequestID.number) ?? params.requestIdText.map(RequestID.string)
         guard let id else { return }
         let task = state.withLock { $0.running.removeValue(forKey: id) }
         task?.cancel()
