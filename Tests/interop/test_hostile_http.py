@@ -925,9 +925,8 @@ def test_hostile_input_over_http(battery, capsys):
         ("broken JSON", b"{not json", parse_error),
         ("truncated JSON", validate_body[:-3].encode(), parse_error),
         ("empty body", b"", parse_error),
-        # Invalid UTF-8 inside a string, or a lone surrogate, cannot be decoded: refused, as a parse
-        # error or (since the decoder only meets it when it reads that member) an invalid request.
-        ("invalid UTF-8", b'{"jsonrpc":"2.0","id":1,"method":"\xff\xfe"}', http_error(400, rpc=(-32700, -32600))),
+        # Invalid UTF-8 inside a string, or a lone surrogate, cannot be decoded: a parse error.
+        ("invalid UTF-8", b'{"jsonrpc":"2.0","id":1,"method":"\xff\xfe"}', parse_error),
         ("JSON scalar", b"42", parse_error),
         ("JSON null", b"null", parse_error),
         ("JSON string", b'"tools/call"', parse_error),
@@ -937,7 +936,7 @@ def test_hostile_input_over_http(battery, capsys):
         # JSON-RPC 2.0 defines it, not a parse error (the SDK's transport said -32700).
         ("missing method", b'{"jsonrpc":"2.0","id":1}', refused(400, -32600)),
         ("method not a string", b'{"jsonrpc":"2.0","id":1,"method":7}', refused(400, -32600)),
-        ("lone surrogate escaped in JSON", validate_body.replace(k1, "TMWS-\\ud800-x").encode(), http_error(400, rpc=(-32700, -32600))),
+        ("lone surrogate escaped in JSON", validate_body.replace(k1, "TMWS-\\ud800-x").encode(), parse_error),
         ("200,000-deep nesting", ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":'
                                   + "[" * 200_000 + "]" * 200_000 + "}}}").encode(), parse_error),
         ("id true", validate_body.replace('"id": 1', '"id": true').encode(), invalid_request),
@@ -1051,6 +1050,13 @@ def test_hostile_input_over_http(battery, capsys):
         assert len(legacy_answer(reply)["tools"]) == 8
     b.run("victim's session, the owner lists tools",
           lambda: http_.legacy(victim, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, editor), eight_tools)
+
+    # 2025-11-25: a request on the session must name the negotiated version (or none).
+    def wrong_version(reply):
+        assert reply.status == 400 and reply.messages[0]["error"]["code"] == -32600, reply
+    for version in ["1999-01-01", "2026-07-28", "2025-06-18"]:
+        b.run(f"victim's session, MCP-Protocol-Version {version}",
+              lambda: http_.legacy_call(victim, "whoami", {}, editor, **{"MCP-Protocol-Version": version}), wrong_version)
 
     def pong(reply):
         assert legacy_answer(reply) == {}

@@ -144,6 +144,12 @@ public final class MCPHTTPEndpoint: Sendable {
             let admission = sessions.admit(sessionID, credential: credential, request: message.id)
             guard case .admitted(let version) = admission else { return sessionRefusal(admission, id: message.id)! }
             defer { sessions.finish(sessionID, request: message.id) }
+            // 2025-11-25: a request of the session names the negotiated version (or none, read as 2025-03-26).
+            if let named = request.header("mcp-protocol-version"), named != version {
+                return .rpcError(
+                    400, MCPProtocol.ErrorCode.invalidRequest,
+                    "Bad Request: MCP-Protocol-Version does not match the session's version \(version)", id: message.id)
+            }
             let answer = await dispatcher.legacy(message, version: version, credential: credential)
             return .json(answer.httpStatus(inSession: true), answer.body, extra: [Self.noStore])
         }

@@ -46,6 +46,9 @@ public enum IncomingMessage: Sendable {
         func invalid(_ message: String) -> IncomingMessage {
             .invalid(RPCError(code: MCPProtocol.ErrorCode.invalidRequest, message: "Invalid Request: \(message)"), id: readableID)
         }
+        if envelope.undecodableText {
+            return .invalid(RPCError(code: MCPProtocol.ErrorCode.parseError, message: "Parse error: the body holds text that is not valid Unicode"), id: readableID)
+        }
         guard envelope.jsonrpc == "2.0" else { return invalid("jsonrpc must be \"2.0\"") }
         guard let method = envelope.method else {
             if envelope.hasOutcome, case .valid = envelope.id { return .response }
@@ -83,6 +86,7 @@ public enum IncomingMessage: Sendable {
         let params: [String: Value]?
         let paramsNotObject: Bool
         let hasOutcome: Bool
+        let undecodableText: Bool
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -97,14 +101,21 @@ public enum IncomingMessage: Sendable {
                 id = .unreadable
             }
             method = try? container.decode(String.self, forKey: .method)
+            // A member that does not even decode as a JSON value holds broken text (invalid
+            // UTF-8, a lone surrogate escape): the body is unreadable, not a wrong request.
+            func broken(_ key: CodingKeys) -> Bool { (try? container.decode(Value.self, forKey: key)) == nil }
+            var undecodable = container.contains(.method) && method == nil && broken(.method)
             if container.contains(.params), (try? container.decodeNil(forKey: .params)) != true {
                 let object = try? container.decode([String: Value].self, forKey: .params)
                 params = object
-                paramsNotObject = object == nil
+                let unreadable = object == nil && broken(.params)
+                paramsNotObject = object == nil && !unreadable
+                undecodable = undecodable || unreadable
             } else {
                 params = nil
                 paramsNotObject = false
             }
+            undecodableText = undecodable
             hasOutcome = container.contains(.result) || container.contains(.error)
         }
     }
