@@ -20,6 +20,17 @@ import Testing
         #expect(response.json["id"] as? Int == 1)
     }
 
+    /// Arguments arrive as the JSON they were: a string that looks like a data URL stays a string.
+    @Test func argumentsKeepTheirJSONTypes() async throws {
+        let arguments: [String: Any] = ["url": "data:text/plain;base64,aGk=", "n": 3, "x": 1.5, "b": true, "list": [1, "a"], "none": NSNull()]
+        let response = await server.endpoint.post(
+            Wire.call("echo", arguments: arguments), Wire.headers("tools/call", name: "echo", bearer: "key-a"))
+        let echoed = try #require((response.result?["structuredContent"] as? [String: Any])?["arguments"] as? [String: Any])
+        #expect(echoed["url"] as? String == "data:text/plain;base64,aGk=")
+        #expect(echoed["n"] as? Int == 3 && echoed["x"] as? Double == 1.5 && echoed["b"] as? Bool == true)
+        #expect((echoed["list"] as? [Any])?.count == 2 && echoed["none"] is NSNull)
+    }
+
     @Test func discoverListsVersionsCapabilitiesAndCaching() async throws {
         let response = await server.endpoint.post(Wire.body("server/discover"), Wire.headers("server/discover"))
         #expect(response.status == 200)

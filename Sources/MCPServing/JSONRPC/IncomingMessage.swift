@@ -103,10 +103,10 @@ public enum IncomingMessage: Sendable {
             method = try? container.decode(String.self, forKey: .method)
             // A member that does not even decode as a JSON value holds broken text (invalid
             // UTF-8, a lone surrogate escape): the body is unreadable, not a wrong request.
-            func broken(_ key: CodingKeys) -> Bool { (try? container.decode(Value.self, forKey: key)) == nil }
+            func broken(_ key: CodingKeys) -> Bool { (try? container.decode(DecodedValue.self, forKey: key)) == nil }
             var undecodable = container.contains(.method) && method == nil && broken(.method)
             if container.contains(.params), (try? container.decodeNil(forKey: .params)) != true {
-                let object = try? container.decode([String: Value].self, forKey: .params)
+                let object = (try? container.decode([String: DecodedValue].self, forKey: .params))?.mapValues(\.value)
                 params = object
                 let unreadable = object == nil && broken(.params)
                 paramsNotObject = object == nil && !unreadable
