@@ -5,7 +5,7 @@
 #   sqlite    mcp-server on a SQLite file        (end to end)
 #   python    the Python SDK's stateless server doing the same validation on a SQLite file
 # Usage (package root, after `swift build -c release` and building BareRoute in release):
-#   Benchmarks/serving/http_bench.sh [SECONDS] [CONNECTIONS...]
+#   Benchmarks/serving/http_bench.sh [SECONDS] [CONNECTIONS...]   (ONLY_MEMORY=1: bare and memory only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}; shift || true
@@ -68,6 +68,7 @@ else
     echo "memory: no admin key found for the in-memory deployment (see $work/memory.log)"
 fi
 
+[ -n "${ONLY_MEMORY:-}" ] && exit 0
 run sqlite http://127.0.0.1:18101/mcp
 
 # the Python SDK's stateless server on a copy of the same database

@@ -12,8 +12,12 @@ struct DecodedValue: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Objects and strings first: they are nearly every value of a request, and each failed
+        // attempt costs a thrown error.
         if container.decodeNil() {
             value = .null
+        } else if let object = try? container.decode([String: DecodedValue].self) {
+            value = .object(object.mapValues(\.value))
         } else if let text = try? container.decode(String.self) {
             value = .string(text)
         } else if let flag = try? container.decode(Bool.self) {
@@ -22,8 +26,6 @@ struct DecodedValue: Decodable {
             value = .int(integer)
         } else if let number = try? container.decode(Double.self) {
             value = .double(number)
-        } else if let object = try? container.decode([String: DecodedValue].self) {
-            value = .object(object.mapValues(\.value))
         } else {
             value = .array(try container.decode([DecodedValue].self).map(\.value))
         }
