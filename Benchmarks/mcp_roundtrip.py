@@ -2,7 +2,9 @@
 
 Measures, over stdio and over Streamable HTTP:
   - the time from process start to the `initialize` response;
-  - median and p99 of N sequential `validate_license_key` calls.
+  - median and p99 of N sequential `validate_license_key` calls;
+and over stdio with the high-level `mcp.Client`, the same loop in `mode="legacy"` (initialize,
+2025-11-25) and `mode="auto"` (server/discover, then stateless 2026-07-28 requests), side by side.
 
 Usage (from the package root, after `swift build -c release`):
     .venv/bin/python Benchmarks/mcp_roundtrip.py [--calls 1000] [--bin .build/release]
@@ -87,6 +89,26 @@ async def http(bin_dir, env, key, api_key, calls):
         process.wait(timeout=10)
 
 
+async def client_modes(bin_dir, env, key, api_key, calls):
+    from mcp import Client
+
+    medians = {}
+    for mode in ["legacy", "auto", "legacy", "auto"]:
+        params = StdioServerParameters(command=str(bin_dir / "mcp-server"), args=[], env={**env, "TMWS_API_KEY": api_key})
+        async with Client(params, mode=mode) as client:
+            timings = []
+            for i in range(calls + 20):
+                start = time.perf_counter()
+                result = await client.call_tool("validate_license_key", {"key": key})
+                if i >= 20:
+                    timings.append((time.perf_counter() - start) * 1000)
+                assert not result.is_error and result.structured_content["code"] == "VALID", result
+        report(f"stdio mcp.Client mode={mode}", timings)
+        medians.setdefault(mode, []).append(statistics.median(timings))
+    ratio = statistics.median(medians["auto"]) / statistics.median(medians["legacy"])
+    print(f"stdio mcp.Client: auto / legacy median = {ratio:.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
@@ -103,6 +125,7 @@ def main():
         import json
         key = json.loads(key)["license_key"]
         asyncio.run(stdio(bin_dir, env, key, api_key, args.calls))
+        asyncio.run(client_modes(bin_dir, env, key, api_key, args.calls))
         asyncio.run(http(bin_dir, env, key, api_key, args.calls))
 
 
