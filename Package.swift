@@ -158,6 +158,7 @@ let package = Package(
             name: "MCPServingTests",
             dependencies: [
                 "TMWSMCPServing",
+                "TMWSTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

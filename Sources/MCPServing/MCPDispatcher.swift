@@ -137,17 +137,15 @@ public final class MCPDispatcher: Sendable {
             return .failure(request.id, RPCError(code: MCPProtocol.ErrorCode.invalidParams, message: "Invalid params: arguments must be an object"))
         }
         let result = await tool.run(arguments, ToolCallContext(credential: credential, protocolVersion: version))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        guard var body = try? encoder.encode(result) else {
-            logger.error("cannot encode a tool result", metadata: ["tool": "\(name)"])
-            return .failure(request.id, RPCError(code: MCPProtocol.ErrorCode.internalError, message: "Internal error"))
+        // The whole answer in one buffer: `{"jsonrpc":"2.0","id":…,"result":{…}}`.
+        var writer = JSONWriter(capacity: 640)
+        writer.raw("{\"jsonrpc\":\"2.0\",\"id\":\(request.id.json),\"result\":{")
+        if modern {
+            writer.raw("\"resultType\":\"complete\",\(serverMetaMember),")
         }
-        if modern, body.first == UInt8(ascii: "{") {
-            let stamp = "\"resultType\":\"complete\",\(serverMetaMember)" + (body.count > 2 ? "," : "")
-            body.insert(contentsOf: Data(stamp.utf8), at: body.startIndex + 1)
-        }
-        return .success(request.id, body)
+        result.writeMembers(to: &writer)
+        writer.raw("}}")
+        return Answer(body: writer.data, errorCode: nil)
     }
 
     // MARK: Errors

@@ -5,10 +5,10 @@ public struct MCPTool: Sendable {
     /// The tool's declaration (name, schemas, annotations).
     public let definition: Tool
     /// Runs one call. Domain failures are `isError` results, never thrown.
-    public let run: @Sendable (_ arguments: [String: Value]?, _ context: ToolCallContext) async -> CallTool.Result
+    public let run: @Sendable (_ arguments: [String: Value]?, _ context: ToolCallContext) async -> ToolResult
 
     public init(
-        _ definition: Tool, run: @escaping @Sendable (_ arguments: [String: Value]?, _ context: ToolCallContext) async -> CallTool.Result
+        _ definition: Tool, run: @escaping @Sendable (_ arguments: [String: Value]?, _ context: ToolCallContext) async -> ToolResult
     ) {
         self.definition = definition
         self.run = run
@@ -16,6 +16,44 @@ public struct MCPTool: Sendable {
 
     /// The tool's name.
     public var name: String { definition.name }
+}
+
+/// What a `tools/call` answers (MCP `CallToolResult`): content blocks, optional structured
+/// content (which must match the tool's output schema) and whether the call failed.
+///
+/// The dispatcher writes it with ``JSONWriter`` straight into the answer, without `JSONEncoder`.
+public struct ToolResult: Sendable, Equatable {
+    /// Content blocks, each a JSON object such as `{"type":"text","text":"…"}`.
+    public var content: [Value]
+    public var structuredContent: Value?
+    /// A tool-level failure (the call was understood but did not succeed).
+    public var isError: Bool
+
+    public init(content: [Value], structuredContent: Value? = nil, isError: Bool = false) {
+        self.content = content
+        self.structuredContent = structuredContent
+        self.isError = isError
+    }
+
+    /// A result with one text block.
+    public static func text(_ text: String, structured: Value? = nil, isError: Bool = false) -> ToolResult {
+        ToolResult(content: [.object(["type": .string("text"), "text": .string(text)])], structuredContent: structured, isError: isError)
+    }
+
+    /// Writes the result's members (`"content":[…],"structuredContent":…,"isError":…`) into an object under way.
+    func writeMembers(to writer: inout JSONWriter) {
+        writer.raw("\"content\":[")
+        for (position, block) in content.enumerated() {
+            if position > 0 { writer.byte(",") }
+            writer.value(block)
+        }
+        writer.byte("]")
+        if let structuredContent {
+            writer.raw(",\"structuredContent\":")
+            writer.value(structuredContent)
+        }
+        writer.raw(isError ? ",\"isError\":true" : ",\"isError\":false")
+    }
 }
 
 /// What a tool learns about the call besides its arguments.

@@ -92,7 +92,7 @@ public struct LicenseToolHandler: Sendable {
 
     /// A tool whose body runs as an authenticated principal.
     private func tool(
-        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, Principal) async throws -> CallTool.Result
+        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, Principal) async throws -> ToolResult
     ) -> MCPTool {
         keyedTool(definition) { args, apiKey in try await body(args, try await authenticate(apiKey)) }
     }
@@ -100,7 +100,7 @@ public struct LicenseToolHandler: Sendable {
     /// A tool whose body gets the caller's API key (present, not yet checked) and its arguments,
     /// checked against the tool's schema; every failure becomes a tool result.
     private func keyedTool(
-        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, String) async throws -> CallTool.Result
+        _ definition: Tool, _ body: @escaping @Sendable (ToolArguments, String) async throws -> ToolResult
     ) -> MCPTool {
         let allowed = ToolCatalog.argumentNames(of: definition)
         let logger = self.logger
@@ -131,7 +131,7 @@ public struct LicenseToolHandler: Sendable {
     /// The hot path: authentication and validation in one storage step
     /// (``TMWSLicenseCore/LicenseService/validateLicenseKey(apiKey:authenticator:key:featureAccessed:)``).
     /// An argument error is still reported only to an authenticated caller, as for every other tool.
-    private func validate(_ args: ToolArguments, apiKey: String) async throws -> CallTool.Result {
+    private func validate(_ args: ToolArguments, apiKey: String) async throws -> ToolResult {
         let key: String
         let featureAccessed: String?
         do {

@@ -1,30 +1,29 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
+import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
 
 /// Turns service results into tool results: `structuredContent` matching the output schema, plus a
 /// short text rendering. Field names are snake_case; times are ISO 8601 UTC.
 enum ToolResults {
-    static func success(_ structured: [String: Value], text: String) -> CallTool.Result {
-        let content: Value? = .object(structured)
-        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: content, isError: false)
+    static func success(_ structured: [String: Value], text: String) -> ToolResult {
+        .text(text, structured: .object(structured))
     }
 
     /// A domain failure: `isError: true` and `{"error": {"code", "message"}}`.
-    static func failure(_ error: LicenseError) -> CallTool.Result {
-        let structured: Value? = ["error": ["code": .string(error.code.toolCode), "message": .string(error.message)]]
-        return CallTool.Result(
-            content: [.text(text: "\(error.code.toolCode): \(error.message)", annotations: nil, _meta: nil)],
-            structuredContent: structured, isError: true)
+    static func failure(_ error: LicenseError) -> ToolResult {
+        .text(
+            "\(error.code.toolCode): \(error.message)",
+            structured: ["error": ["code": .string(error.code.toolCode), "message": .string(error.message)]], isError: true)
     }
 
     static func time(_ date: Date?) -> Value { date.map { .string(Timestamp.iso8601($0)) } ?? .null }
     static func text(_ string: String?) -> Value { string.map { .string($0) } ?? .null }
     static func id(_ uuid: UUID?) -> Value { uuid.map { .string($0.canonicalText) } ?? .null }
 
-    static func generated(_ generated: GeneratedLicense) -> CallTool.Result {
+    static func generated(_ generated: GeneratedLicense) -> ToolResult {
         let license = generated.license
         let expiry = license.expiresAt.map { "expires \(Timestamp.iso8601($0))" } ?? "perpetual"
         return success(
@@ -37,7 +36,7 @@ enum ToolResults {
             text: "Generated \(license.tier) license \(license.id.canonicalText) (\(expiry)). Key: \(generated.key)")
     }
 
-    static func validation(_ result: ValidationResult) -> CallTool.Result {
+    static func validation(_ result: ValidationResult) -> ToolResult {
         var summary = result.code.rawValue
         if let tier = result.tier, let id = result.licenseID {
             summary += " — \(tier.rawValue) license \(id.canonicalText)"
@@ -51,7 +50,7 @@ enum ToolResults {
             ], text: summary)
     }
 
-    static func revocation(_ result: RevocationResult) -> CallTool.Result {
+    static func revocation(_ result: RevocationResult) -> ToolResult {
         let when = Timestamp.iso8601(result.revokedAt)
         return success(
             [
@@ -63,7 +62,7 @@ enum ToolResults {
                 : "Revoked license \(result.licenseID.canonicalText) at \(when).")
     }
 
-    static func usage(_ page: Page<UsageRecord>, licenseID: UUID) -> CallTool.Result {
+    static func usage(_ page: Page<UsageRecord>, licenseID: UUID) -> ToolResult {
         let items: [Value] = page.items.map { row in
             [
                 "id": .int(Int(row.id)), "agent_id": id(row.agentID), "validated_at": time(row.validatedAt),
@@ -88,20 +87,20 @@ enum ToolResults {
         ]
     }
 
-    static func info(_ info: LicenseInfo, now: Date) -> CallTool.Result {
+    static func info(_ info: LicenseInfo, now: Date) -> ToolResult {
         let license = info.license
         return success(
             record(license, now: now),
             text: "\(license.tier) license \(license.id.canonicalText): \(info.status.rawValue), \(license.validationCount) validations")
     }
 
-    static func licenses(_ page: Page<License>, now: Date) -> CallTool.Result {
+    static func licenses(_ page: Page<License>, now: Date) -> ToolResult {
         success(
             ["items": .array(page.items.map { .object(record($0, now: now)) }), "next_cursor": text(page.nextCursor)],
             text: "\(page.items.count) licenses" + (page.nextCursor == nil ? "." : "; more with next_cursor."))
     }
 
-    static func agent(_ agent: Agent) -> CallTool.Result {
+    static func agent(_ agent: Agent) -> ToolResult {
         let permissions = Role(parsing: agent.role)?.permissions.map(\.rawValue).sorted() ?? []
         return success(
             [
@@ -111,7 +110,7 @@ enum ToolResults {
             ], text: "\(agent.name) (\(agent.role)) in namespace \(agent.namespace)")
     }
 
-    static func audit(_ page: Page<AuditEvent>) -> CallTool.Result {
+    static func audit(_ page: Page<AuditEvent>) -> ToolResult {
         let items: [Value] = page.items.map { event in
             [
                 "id": .int(Int(event.id)), "event_type": .string(event.eventType), "severity": .string(event.severity.rawValue),

@@ -1,23 +1,13 @@
 import Foundation
 import TMWSLicenseCore
 import TMWSStorage
+import TMWSTestSupport
 import Testing
 
 /// A seeded property test: 1,000,000 random mutations of valid keys — bit flips, truncations,
 /// insertions, deletions, case changes, unicode — and not one of them validates against the
 /// license it names. Deterministic (SplitMix64 with a fixed seed), so a failure reproduces.
 @Suite struct KeyMutationPropertyTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     static let signer = LicenseSigner(secret: try! SigningSecret(Array("tmws-test-vector-secret-0123456789abcdef".utf8)))
     static let unicode: [Character] = ["é", "ß", "０", "９", "ａ", "Ｆ", "\u{0}", "\u{200B}", "🔑", "\u{301}", "ı", "İ"]
 

@@ -45,13 +45,11 @@ struct TestServer {
             Tool(name: "echo", description: "echoes", inputSchema: ["type": "object"])
         ) { arguments, context in
             let structured: Value = ["credential": context.credential.map(Value.string) ?? .null, "arguments": .object(arguments ?? [:])]
-            return CallTool.Result(
-                content: [.text(text: context.credential ?? "none", annotations: nil, _meta: nil)], structuredContent: structured as Value?,
-                isError: false)
+            return .text(context.credential ?? "none", structured: structured)
         }
         let wait = MCPTool(Tool(name: "wait", description: "waits at the gate", inputSchema: ["type": "object"])) { _, context in
             await gate.wait()
-            return CallTool.Result(content: [.text(text: context.credential ?? "none", annotations: nil, _meta: nil)], isError: false)
+            return .text(context.credential ?? "none")
         }
         dispatcher = MCPDispatcher(
             server: MCPServerInfo(name: "test-server", version: "9.9", title: "Test", instructions: "Test tools."), tools: [echo, wait],

@@ -72,7 +72,7 @@ public enum MCPHTTPApplication {
                 // HTTPTypes keeps HTTP/1's Host header as the request's authority, not as a field.
                 if let authority = request.head.authority { headers["host"] = authority }
                 let answer = await endpoint.handle(
-                    MCPHTTPRequest(method: request.method.rawValue, headers: headers, body: Data(body.readableBytesView)))
+                    MCPHTTPRequest(method: request.method.rawValue, lowercasedHeaders: headers, body: Data(body.readableBytesView)))
                 return response(answer)
             }
         }

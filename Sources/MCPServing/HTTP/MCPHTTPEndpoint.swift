@@ -10,8 +10,13 @@ public struct MCPHTTPRequest: Sendable {
     public var body: Data
 
     public init(method: String, headers: [String: String], body: Data) {
+        self.init(method: method, lowercasedHeaders: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }), body: body)
+    }
+
+    /// For callers whose header names are lowercase already (HTTPTypes' canonical names).
+    init(method: String, lowercasedHeaders: [String: String], body: Data) {
         self.method = method
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = lowercasedHeaders
         self.body = body
     }
 

@@ -36,32 +36,50 @@ public enum IncomingMessage: Sendable {
 
     /// Decodes and classifies one message.
     public static func parse(_ body: Data) -> IncomingMessage {
-        let envelope: Envelope
-        do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: body)
+        let members: [String: Value]
+        do throws(JSONParser.Failure) {
+            guard case .object(let object) = try JSONParser.parse(body) else {
+                return parseError("the body is not a JSON-RPC object")
+            }
+            members = object
         } catch {
-            return .invalid(RPCError(code: MCPProtocol.ErrorCode.parseError, message: "Parse error: the body is not a JSON-RPC object"), id: nil)
+            switch error {
+            case .syntax: return parseError("the body is not a JSON-RPC object")
+            case .invalidUnicode: return parseError("the body holds text that is not valid Unicode")
+            case .duplicateMember: return parseError("an object of the body names a member twice")
+            case .tooDeep: return parseError("the body nests deeper than \(JSONParser.maximumDepth) levels")
+            }
         }
-        let readableID: RequestID? = if case .valid(let id) = envelope.id { id } else { nil }
+        let id: IDField =
+            switch members["id"] {
+            case nil: .absent
+            case .int(let number)?: .valid(.number(number))
+            case .string(let text)? where text.utf8.count <= RequestID.maximumLength: .valid(.string(text))
+            default: .unreadable
+            }
+        let readableID: RequestID? = if case .valid(let id) = id { id } else { nil }
         func invalid(_ message: String) -> IncomingMessage {
             .invalid(RPCError(code: MCPProtocol.ErrorCode.invalidRequest, message: "Invalid Request: \(message)"), id: readableID)
         }
-        if envelope.undecodableText {
-            return .invalid(RPCError(code: MCPProtocol.ErrorCode.parseError, message: "Parse error: the body holds text that is not valid Unicode"), id: readableID)
-        }
-        guard envelope.jsonrpc == "2.0" else { return invalid("jsonrpc must be \"2.0\"") }
-        guard let method = envelope.method else {
-            if envelope.hasOutcome, case .valid = envelope.id { return .response }
+        let hasOutcome = members["result"] != nil || members["error"] != nil
+        guard case .string("2.0") = members["jsonrpc"] else { return invalid("jsonrpc must be \"2.0\"") }
+        guard case .string(let method) = members["method"] else {
+            if hasOutcome, readableID != nil { return .response }
             return invalid("a request needs a string method")
         }
         guard method.utf8.count <= maximumMethodLength else {
             return invalid("the method name is longer than \(maximumMethodLength) bytes")
         }
-        if envelope.hasOutcome { return invalid("a request cannot carry a result or an error") }
-        if envelope.paramsNotObject { return invalid("params must be an object") }
-        switch envelope.id {
+        if hasOutcome { return invalid("a request cannot carry a result or an error") }
+        let params: [String: Value]?
+        switch members["params"] {
+        case nil, .null?: params = nil
+        case .object(let object)?: params = object
+        default: return invalid("params must be an object")
+        }
+        switch id {
         case .absent:
-            return .notification(method: method, params: envelope.params)
+            return .notification(method: method, params: params)
         case .unreadable:
             return .invalid(
                 RPCError(
@@ -69,55 +87,16 @@ public enum IncomingMessage: Sendable {
                     message: "Invalid Request: the id must be a string of at most \(RequestID.maximumLength) bytes or an integer"),
                 id: nil)
         case .valid(let id):
-            return .request(Request(id: id, method: method, params: envelope.params))
+            return .request(Request(id: id, method: method, params: params))
         }
+    }
+
+    private static func parseError(_ message: String) -> IncomingMessage {
+        .invalid(RPCError(code: MCPProtocol.ErrorCode.parseError, message: "Parse error: \(message)"), id: nil)
     }
 
     private enum IDField {
         case absent, unreadable, valid(RequestID)
-    }
-
-    private struct Envelope: Decodable {
-        enum CodingKeys: String, CodingKey { case jsonrpc, id, method, params, result, error }
-
-        let jsonrpc: String?
-        let id: IDField
-        let method: String?
-        let params: [String: Value]?
-        let paramsNotObject: Bool
-        let hasOutcome: Bool
-        let undecodableText: Bool
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            jsonrpc = try? container.decode(String.self, forKey: .jsonrpc)
-            if !container.contains(.id) {
-                id = .absent
-            } else if let number = try? container.decode(Int.self, forKey: .id) {
-                id = .valid(.number(number))
-            } else if let text = try? container.decode(String.self, forKey: .id), text.utf8.count <= RequestID.maximumLength {
-                id = .valid(.string(text))
-            } else {
-                id = .unreadable
-            }
-            method = try? container.decode(String.self, forKey: .method)
-            // A member that does not even decode as a JSON value holds broken text (invalid
-            // UTF-8, a lone surrogate escape): the body is unreadable, not a wrong request.
-            func broken(_ key: CodingKeys) -> Bool { (try? container.decode(DecodedValue.self, forKey: key)) == nil }
-            var undecodable = container.contains(.method) && method == nil && broken(.method)
-            if container.contains(.params), (try? container.decodeNil(forKey: .params)) != true {
-                let object = (try? container.decode([String: DecodedValue].self, forKey: .params))?.mapValues(\.value)
-                params = object
-                let unreadable = object == nil && broken(.params)
-                paramsNotObject = object == nil && !unreadable
-                undecodable = undecodable || unreadable
-            } else {
-                params = nil
-                paramsNotObject = false
-            }
-            undecodableText = undecodable
-            hasOutcome = container.contains(.result) || container.contains(.error)
-        }
     }
 }
 
