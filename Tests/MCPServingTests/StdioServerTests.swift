@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TMWSMCPServing
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -83,5 +84,73 @@ import Glibc
         server.gate.open()
         let answers = try await exchange.value.map(Wire.json)
         #expect(answers.map { $0["id"] as? Int } == [2])
+    }
+
+    /// A client that sends many requests and reads none of the answers for a while: the answers
+    /// wait in the server's queue, not in `write(2)` calls on Swift's cooperative threads, so
+    /// other tasks keep running; once the client reads, it gets every answer, whole and in order
+    /// of completion, and the server ends cleanly. (Before, each answer blocked a cooperative
+    /// thread in `write(2)` once the 64 KB pipe was full, and the process stalled.)
+    @Test func aClientThatStopsReadingHoldsNoCooperativeThread() async throws {
+        let server = TestServer()
+        server.gate.open()
+        var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+        #expect(pipe(&input) == 0 && pipe(&output) == 0)
+        let stdio = MCPStdioServer(
+            dispatcher: server.dispatcher, credential: "key-env", input: input[0], output: output[1], logger: Logger(label: "test"))
+        let running = Task { await stdio.run() }
+        let count = 2000
+        let padding = String(repeating: "p", count: 200)  // every answer echoes it: ~600 KB of answers in all
+        let requests = (1...count).map { id in Wire.call("echo", id: id, arguments: ["pad": padding]) }
+        let (inputDone, poolFree, lines) = try await offPool { [input, output] in
+            var inputBytes = Data()
+            for request in requests {
+                inputBytes.append(request)
+                inputBytes.append(0x0a)
+            }
+            // Written from a thread of its own: a server that stopped reading must not stall the check.
+            let written = Mutex<Int?>(nil)
+            Thread { [inputBytes] in
+                let total = inputBytes.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(input[1], raw.baseAddress! + offset, raw.count - offset)
+                        if n <= 0 { break }
+                        offset += n
+                    }
+                    return offset
+                }
+                close(input[1])
+                written.withLock { $0 = total }
+            }.start()
+            // Nobody reads the output yet. A task started now must still run.
+            Thread.sleep(forTimeInterval: 0.5)
+            let probe = Mutex(false)
+            Task.detached { probe.withLock { $0 = true } }
+            let deadline = Date().addingTimeInterval(10)
+            while !probe.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            let poolFree = probe.withLock { $0 }
+            // Now read every answer (this also frees the server if it was stuck).
+            var collected = Data()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var newlines = 0
+            while newlines < count {
+                let n = read(output[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                collected.append(contentsOf: buffer[0..<n])
+                newlines += buffer[0..<n].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+            }
+            while written.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.01) }
+            return (written.withLock { $0 } == inputBytes.count, poolFree, collected.split(separator: 0x0a).map { Data($0) })
+        }
+        await running.value
+        close(output[1])
+        close(output[0])
+        close(input[0])
+        #expect(inputDone)
+        #expect(poolFree, "a task could not start while the client was not reading")
+        let ids = lines.map { Wire.json($0)["id"] as? Int }
+        #expect(Set(ids.compactMap { $0 }) == Set(1...count) && ids.count == count)
+        #expect(lines.allSatisfy { ((Wire.json($0)["result"] as? [String: Any])?["structuredContent"] as? [String: Any]) != nil })
     }
 }

@@ -15,10 +15,13 @@ import Darwin
 /// revision it negotiates.
 ///
 /// A dedicated thread blocks in `read(2)` (no polling), parses each line and starts its request
-/// as a task; the task writes its own answer with `write(2)` as soon as it has it, so a request
-/// crosses from the reader to the thread that runs it and nothing else in between. Requests run
-/// concurrently and answers may come out of order, as JSON-RPC allows. A `notifications/cancelled`
-/// cancels the request it names, which then sends nothing.
+/// as a task; the task writes its own answer with `write(2)` as soon as it has it when the pipe
+/// has room for it, so a request crosses from the reader to the thread that runs it and nothing
+/// else in between. An answer that does not fit goes to a writer thread instead (``LineWriter``),
+/// so a client that stops reading never holds one of Swift's cooperative threads in a blocked
+/// write; it only stops the server reading its further requests. Requests run concurrently and
+/// answers may come out of order, as JSON-RPC allows. A `notifications/cancelled` cancels the
+/// request it names, which then sends nothing.
 public final class MCPStdioServer: Sendable {
     /// The longest line accepted; a longer one is dropped and reading goes on.
     public static let maximumMessageBytes = 4 << 20
@@ -29,7 +32,7 @@ public final class MCPStdioServer: Sendable {
     private let output: Int32
     private let logger: Logger
     private let state = Mutex(State())
-    private let writeLock = Mutex(())
+    private let writer: LineWriter
 
     private struct State {
         /// The legacy revision `initialize` negotiated, if any.
@@ -51,6 +54,9 @@ public final class MCPStdioServer: Sendable {
         self.input = input
         self.output = output
         self.logger = logger
+        writer = LineWriter(descriptor: output) { error in
+            logger.error("stdout write failed; answers are dropped from now on", metadata: ["errno": "\(error)"])
+        }
     }
 
     /// Serves until input ends and every request read has been answered, or until ``stop()``.
@@ -74,6 +80,7 @@ public final class MCPStdioServer: Sendable {
             return (state.finished, Array(state.running.values))
         }
         for task in tasks { task.cancel() }
+        writer.discard()
         continuation?.resume()
     }
 
@@ -84,7 +91,8 @@ public final class MCPStdioServer: Sendable {
             defer { state.finished = nil }
             return state.finished
         }
-        continuation?.resume()
+        // Returns only once every answer is out: the process may exit right after.
+        if let continuation { writer.afterPendingWrites { continuation.resume() } }
     }
 
     // MARK: Messages
@@ -148,20 +156,7 @@ public final class MCPStdioServer: Sendable {
     private func write(_ message: Data) {
         var line = message
         line.append(0x0a)
-        writeLock.withLock { _ in
-            line.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = systemWrite(output, raw.baseAddress! + offset, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR || errno == EAGAIN { continue }
-                        logger.error("stdout write failed", metadata: ["errno": "\(errno)"])
-                        return
-                    }
-                    offset += written
-                }
-            }
-        }
+        writer.send(line)
     }
 
     /// Reads lines until end of input; an over-long line is dropped (with a warning) and reading goes on.
@@ -170,7 +165,10 @@ public final class MCPStdioServer: Sendable {
         var pending = [UInt8]()
         var discarding = false
         func deliver() {
-            if !pending.isEmpty, !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0d || $0 == 0x09 }) { handle(line: Data(pending)) }
+            if !pending.isEmpty, !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0d || $0 == 0x09 }) {
+                writer.waitForRoom()
+                handle(line: Data(pending))
+            }
             pending.removeAll(keepingCapacity: true)
         }
         while true {
@@ -208,9 +206,3 @@ public final class MCPStdioServer: Sendable {
         if !discarding { deliver() }
     }
 }
-
-#if canImport(Glibc)
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-private let systemWrite = Darwin.write
-#endif
