@@ -4,8 +4,10 @@
 Sets up a SQLite file database in a temporary directory (`tmwsctl init`, one agent per client —
 editors, viewers and admins in turn — each with its own API key), starts `mcp-server --http` on a
 free loopback port, and gives every generating client a pool of licenses (some revoked) to work on.
-Then --clients client processes (default 8), each with its own MCP session (the official Python
-client), make mixed calls for --seconds (default 60) as fast as they are answered:
+Then --clients client processes (default 8), each an official Python MCP client (`mcp` 2.3.0) —
+by default alternately a stateless 2026-07-28 client (`mcp.Client`, auto mode) and a legacy
+2025-11-25 session (`ClientSession.initialize`), see --era — make mixed calls for --seconds
+(default 60) as fast as they are answered:
 
     validate_license_key   most calls: pool keys (VALID, or REVOKED for the revoked ones), a few
                            forged (BAD_SIGNATURE), malformed (MALFORMED) and unknown (NOT_FOUND) keys
@@ -50,7 +52,7 @@ from pathlib import Path
 
 import anyio
 
-from tmws_harness import Deployment, Server, call, http_session, percentile, resolve_bin_dir
+from tmws_harness import Deployment, Server, call, http_session, modern_http_client, percentile, resolve_bin_dir
 
 ROLE_CYCLE = ("editor", "viewer", "editor", "admin")
 TIERS = ("FREE", "PRO", "ENTERPRISE")
@@ -82,6 +84,7 @@ class ClientSpec:
     seed: int
     timeout: float
     session_calls: int
+    era: str
 
 
 @dataclass
@@ -211,11 +214,12 @@ class Client:
         await self.validate(session, key_choice=lic)
 
     async def run(self, ready, go) -> None:
-        """One session for the whole run, or a new one every `session_calls` calls (the old one is DELETEd)."""
+        """One client for the whole run, or a new one every `session_calls` calls (a legacy session is DELETEd)."""
         began = deadline = None
+        opener = modern_http_client if self.spec.era == "modern" else http_session
         try:
             while deadline is None or time.monotonic() < deadline:
-                async with http_session(self.spec.base, self.spec.api_key) as session:
+                async with opener(self.spec.base, self.spec.api_key) as session:
                     self.result.sessions += 1
                     if deadline is None:
                         ready.put(self.spec.name)
@@ -291,7 +295,9 @@ def main() -> int:
     parser.add_argument("--rss-interval", type=float, default=3, help="seconds between RSS samples (default 3)")
     parser.add_argument("--timeout", type=float, default=30, help="a call slower than this is an error (default 30 s)")
     parser.add_argument("--session-calls", type=int, default=0,
-                        help="open a new MCP session (and DELETE the old one) every N calls; 0 = one session per client (default)")
+                        help="open a new MCP client (a legacy one DELETEs its session) every N calls; 0 = one per client (default)")
+    parser.add_argument("--era", choices=["mixed", "modern", "legacy"], default="mixed",
+                        help="modern: stateless 2026-07-28 clients; legacy: 2025-11-25 sessions; mixed: alternately (default)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time-based; printed)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -330,7 +336,8 @@ def main() -> int:
         processes = []
         for index, (name, role) in enumerate(clients):
             spec = ClientSpec(index, name, role, deployment.keys[name], server.base, list(pool), args.seconds,
-                              args.seed * 1000 + index, args.timeout, args.session_calls)
+                              args.seed * 1000 + index, args.timeout, args.session_calls,
+                              args.era if args.era != "mixed" else ("modern" if index % 2 == 0 else "legacy"))
             process = context.Process(target=client_process, args=(spec, ready, go, results), daemon=True)
             process.start()
             processes.append(process)
@@ -384,7 +391,7 @@ def main() -> int:
     print()
     roles = ", ".join(f"{n} {role}s" for role, n in Counter(role for _, role in clients).items())
     sessions = sum(r.sessions for r in collected)
-    print(f"clients {len(collected)}/{args.clients} ({roles}; {sessions} MCP sessions), "
+    print(f"clients {len(collected)}/{args.clients} ({roles}; era {args.era}; {sessions} MCP clients opened), "
           f"{run_seconds:.1f}s, total calls {total}, throughput {total / run_seconds:.0f} calls/s")
     print(f"server CPU {cpu_used:.1f}s over {wall:.1f}s wall = {cpu_used / wall:.2f} of {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.2f}")

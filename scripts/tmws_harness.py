@@ -21,7 +21,7 @@ from pathlib import Path
 
 try:
     import anyio
-    from mcp import ClientSession
+    from mcp import Client, ClientSession
     from mcp.client.streamable_http import streamable_http_client
     from mcp.shared._httpx_utils import create_mcp_http_client
 except ImportError as missing:  # pragma: no cover - a setup problem, not a test result
@@ -174,6 +174,16 @@ async def http_session(base: str, key: str | None, *, terminate_on_close: bool =
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 yield session
+
+
+@asynccontextmanager
+async def modern_http_client(base: str, key: str | None):
+    """A stateless MCP client (`mcp.Client` in auto mode: 2026-07-28, no session) on `base/mcp`, sending
+    `Authorization: Bearer <key>` on every request. It has `call_tool` like a session."""
+    headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+    async with create_mcp_http_client(headers=headers) as client:
+        async with Client(streamable_http_client(base + "/mcp", http_client=client), mode="auto") as modern:
+            yield modern
 
 
 async def call(session: ClientSession, tool: str, timeout: float = 30, **arguments) -> tuple[bool, dict]:

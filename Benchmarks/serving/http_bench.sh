@@ -4,7 +4,10 @@
 #   memory    mcp-server --db :memory:          (the serving layer's own cost)
 #   sqlite    mcp-server on a SQLite file        (end to end)
 #   python    the Python SDK's stateless server doing the same validation on a SQLite file
-# Usage (package root, after `swift build -c release` and building BareRoute in release):
+#   inproc    the same full validation in process (no HTTP), by as many tasks as there are
+#             connections, on a SQLite file (Benchmarks' validation-profile; skipped if not built)
+# Usage (package root, after `swift build -c release` and building BareRoute in release; for
+# inproc also `(cd Benchmarks && swift build -c release --product validation-profile)`):
 #   Benchmarks/serving/http_bench.sh [SECONDS] [CONNECTIONS...]   (ONLY_MEMORY=1: bare and memory only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,11 +29,15 @@ setup() {  # $1: home → prints "API_KEY LICENSE_KEY"
     echo "$(cat "$home/data/admin.key") $key"
 }
 wait_port() { for _ in $(seq 1 200); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+declare -A rates
 run() {  # $1 label, $2 url
     for c in "${connections[@]}"; do
         local threads=$(( c < 2 ? 1 : 2 ))
         printf '%-8s c=%-3s ' "$1" "$c"
-        wrk -t"$threads" -c"$c" -d"${seconds}s" -s "$script" "$2" | awk '/Requests\/sec/ {r=$2} /^requests=/ {l=$0} END {print r " req/s  " l}'
+        local line
+        line=$(wrk -t"$threads" -c"$c" -d"${seconds}s" -s "$script" "$2" | awk '/Requests\/sec/ {r=$2} /^requests=/ {l=$0} END {print r " req/s  " l}')
+        echo "$line"
+        rates[$1,$c]=${line%% *}
     done
 }
 
@@ -68,8 +75,27 @@ else
     echo "memory: no admin key found for the in-memory deployment (see $work/memory.log)"
 fi
 
-[ -n "${ONLY_MEMORY:-}" ] && exit 0
+if [ -n "${ONLY_MEMORY:-}" ]; then
+    for c in "${connections[@]}"; do
+        echo "c=$c  memory/bare $(awk -v a="${rates[memory,$c]}" -v b="${rates[bare,$c]}" 'BEGIN {printf "%.2f", a / b}')"
+    done
+    exit 0
+fi
 run sqlite http://127.0.0.1:18101/mcp
+
+# the same validation in process, by as many tasks as connections (right after the HTTP runs on
+# the SQLite file, so both see the machine in the same state)
+profile=Benchmarks/.build/release/validation-profile
+if [ -x "$profile" ]; then
+    for c in "${connections[@]}"; do
+        printf '%-8s c=%-3s ' inproc "$c"
+        line=$("$profile" sqlite $(( 4000 * seconds )) "$c")
+        rate=${line##* }; rates[inproc,$c]=${rate%/s}
+        echo "${rates[inproc,$c]} validations/s  ($line)"
+    done
+else
+    echo "inproc: $profile not built; skipped"
+fi
 
 # the Python SDK's stateless server on a copy of the same database
 cp "$work/sqlite/data/tmws.db" "$work/python/tmws.db"
@@ -77,3 +103,10 @@ cp "$work/sqlite/data/tmws.db" "$work/python/tmws.db"
     2>"$work/python.log" & pids+=($!)
 wait_port 18103
 run python http://127.0.0.1:18103/mcp
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+for c in "${connections[@]}"; do
+    echo "c=$c  memory/bare $(ratio "${rates[memory,$c]}" "${rates[bare,$c]}")" \
+        " sqlite/python $(ratio "${rates[sqlite,$c]}" "${rates[python,$c]}")" \
+        " sqlite/in-process $(ratio "${rates[sqlite,$c]}" "${rates[inproc,$c]:-}")"
+done

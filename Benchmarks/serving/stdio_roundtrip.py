@@ -65,6 +65,8 @@ def main():
     parser.add_argument("--bin", default=".build/release")
     parser.add_argument("--ctl-bin", default=None, help="where tmwsctl is (default: --bin)")
     parser.add_argument("--strace", action="store_true")
+    parser.add_argument("--eras", action="store_true",
+                        help="instead: ours modern (2026-07-28) against ours legacy (initialize, 2025-11-25), alternated three times")
     args = parser.parse_args()
     bin_dir = Path(args.bin).resolve()
     ctl = Path(args.ctl_bin or args.bin).resolve() / "tmwsctl"
@@ -81,6 +83,16 @@ def main():
         if args.strace:
             trace = Path(home) / "strace.txt"
             command = ["strace", "-c", "-f", "-e", "trace=futex", "-o", str(trace)] + command
+        if args.eras:
+            ratios = []
+            for _ in range(3):
+                legacy = drive(command, server_env, "validate_license_key", {"key": key}, args.calls, legacy_handshake=True)
+                modern = drive(command, server_env, "validate_license_key", {"key": key}, args.calls)
+                ratios.append(statistics.median(modern) / statistics.median(legacy))
+                print(f"modern median={statistics.median(modern):.3f} ms, legacy median={statistics.median(legacy):.3f} ms, "
+                      f"ratio {ratios[-1]:.2f}")
+            print(f"modern / legacy, median of the three pairs: {statistics.median(ratios):.2f}")
+            return
         ours = drive(command, server_env, "validate_license_key", {"key": key}, args.calls)
         reference = drive([sys.executable, str(Path(__file__).with_name("python_echo_server.py"))], os.environ, "echo",
                           {"text": "x"}, args.calls)
