@@ -32,7 +32,16 @@ let package = Package(
             ],
             path: "Sources/FuzzAPIKey"
         ),
-        // The argument decoder is internal to the (unexported) TMWSMCP target, so this target
+        .executableTarget(
+            name: "FuzzJSONRPC",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "TMWSMCPServing", package: "tmws-swift"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            path: "Sources/FuzzJSONRPC"
+        ),
+        // The argument decoder is internal to the TMWSMCPTools target, so this target
         // compiles the decoder's own files through symlinks into ../Sources/MCPTools.
         .executableTarget(
             name: "FuzzToolArguments",
@@ -40,6 +49,7 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "TMWSLicenseCore", package: "tmws-swift"),
                 .product(name: "TMWSStorage", package: "tmws-swift"),
+                .product(name: "TMWSMCPServing", package: "tmws-swift"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             path: "Sources/FuzzToolArguments"

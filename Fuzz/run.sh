@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a set time, one after another.
 #
-#   Fuzz/run.sh [seconds-per-target] [target ...]      (targets: license-key api-key tool-arguments)
+#   Fuzz/run.sh [seconds-per-target] [target ...]      (targets: license-key api-key tool-arguments json-rpc)
 #
 # Each target fuzzes from its corpus (corpus/<target>/, kept in the repo) and its hand-written
 # seeds (seeds/<target>/), then the corpus is merged and minimized (-merge=1) so that it holds only
@@ -17,7 +17,7 @@ cd "$here"
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(license-key api-key tool-arguments)
+[ ${#targets[@]} -eq 0 ] && targets=(license-key api-key tool-arguments json-rpc)
 
 scratch="${FUZZ_SCRATCH:-$here/.build}"
 build=(swift build -c release --scratch-path "$scratch" --jobs "${FUZZ_JOBS:-2}" -Xswiftc -sanitize=fuzzer,address)
@@ -31,6 +31,7 @@ executable() {
     license-key) echo FuzzLicenseKey ;;
     api-key) echo FuzzAPIKey ;;
     tool-arguments) echo FuzzToolArguments ;;
+    json-rpc) echo FuzzJSONRPC ;;
     *) return 1 ;;
     esac
 }
@@ -38,7 +39,7 @@ executable() {
 max_len() {
     case "$1" in
     license-key | api-key) echo 128 ;; # keys are at most 69 and 51 bytes; leave room for near misses
-    tool-arguments) echo 4096 ;;
+    tool-arguments | json-rpc) echo 4096 ;;
     esac
 }
 

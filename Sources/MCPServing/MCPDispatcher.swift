@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MCP
 
 /// Answers MCP requests in both eras, with no state of its own: transports decide the era (a
@@ -21,15 +20,13 @@ public final class MCPDispatcher: Sendable {
     private let serverMetaMember: String
     /// `{"name":…,"version":…,"title":…}`, the `serverInfo` of `initialize`.
     private let legacyIdentity: String
-    private let logger: Logger
 
     /// - Parameters:
     ///   - tools: the tools, in the order `tools/list` shows them; names must be unique.
     ///   - catalogTTL: the `ttlMs` of `tools/list` and `server/discover` (the catalog is fixed for a process).
-    public init(server: MCPServerInfo, tools: [MCPTool], catalogTTL: Duration = .seconds(3600), logger: Logger) {
+    public init(server: MCPServerInfo, tools: [MCPTool], catalogTTL: Duration = .seconds(3600)) {
         precondition(Set(tools.map(\.name)).count == tools.count, "tool names must be unique")
         info = server
-        self.logger = logger
         self.tools = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) })
         catalogTTLMilliseconds = Int(catalogTTL.components.seconds * 1000)
         let encoder = JSONEncoder()

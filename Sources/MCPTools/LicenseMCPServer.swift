@@ -1,4 +1,3 @@
-import Logging
 import TMWSMCPServing
 
 /// The license tools as an MCP server: identity, instructions and the tool catalog, served by
@@ -18,7 +17,7 @@ public enum LicenseMCPServer {
             """)
 
     /// A dispatcher serving `handler`'s tools.
-    public static func dispatcher(handler: LicenseToolHandler, logger: Logger) -> MCPDispatcher {
-        MCPDispatcher(server: info, tools: handler.tools, logger: logger)
+    public static func dispatcher(handler: LicenseToolHandler) -> MCPDispatcher {
+        MCPDispatcher(server: info, tools: handler.tools)
     }
 }

@@ -37,7 +37,7 @@ struct ServerLauncher: Service, CustomStringConvertible {
             throw StartupFailure()
         }
         let handler = LicenseToolHandler(service: deployment.service, authenticator: deployment.authenticator, logger: logger)
-        let dispatcher = LicenseMCPServer.dispatcher(handler: handler, logger: logger)
+        let dispatcher = LicenseMCPServer.dispatcher(handler: handler)
         let services: [any Service]
         if let address = http {
             let endpoint = MCPHTTPEndpoint(

@@ -146,6 +146,9 @@ import Testing
             (Data(#"{"jsonrpc":"1.0","id":1,"method":"tools/list"}"#.utf8), -32600),
             (Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","result":{}}"#.utf8), -32600),
             (Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":[1]}"#.utf8), -32600),
+            // A body that names a member twice could mean one method to one reader and another to the next.
+            (Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call"}"#.utf8), -32700),
+            (Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{},"_meta":{}}}"#.utf8), -32700),
         ] {
             let response = await server.endpoint.post(body, Wire.headers("tools/list"))
             #expect(response.status == 400 && response.errorCode == code, "\(String(decoding: body, as: UTF8.self))")

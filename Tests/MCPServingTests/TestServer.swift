@@ -52,8 +52,7 @@ struct TestServer {
             return .text(context.credential ?? "none")
         }
         dispatcher = MCPDispatcher(
-            server: MCPServerInfo(name: "test-server", version: "9.9", title: "Test", instructions: "Test tools."), tools: [echo, wait],
-            logger: Logger(label: "test"))
+            server: MCPServerInfo(name: "test-server", version: "9.9", title: "Test", instructions: "Test tools."), tools: [echo, wait])
         endpoint = MCPHTTPEndpoint(
             dispatcher: dispatcher, sessions: LegacySessions(limits: limits), hostPolicy: HostPolicy(),
             authenticate: { credential in credential.hasPrefix("key-") ? String(credential.dropFirst(4)) : nil },

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MCP
 import Synchronization
 import TMWSLicenseCore
@@ -33,7 +32,7 @@ final class ToolClient: Sendable {
     private let nextID = Mutex(1)
 
     init(_ handler: LicenseToolHandler) {
-        dispatcher = LicenseMCPServer.dispatcher(handler: handler, logger: Logger(label: "tmws.tests"))
+        dispatcher = LicenseMCPServer.dispatcher(handler: handler)
     }
 
     static let meta: Value = [

@@ -937,6 +937,9 @@ def test_hostile_input_over_http(battery, capsys):
         ("missing method", b'{"jsonrpc":"2.0","id":1}', refused(400, -32600)),
         ("method not a string", b'{"jsonrpc":"2.0","id":1,"method":7}', refused(400, -32600)),
         ("lone surrogate escaped in JSON", validate_body.replace(k1, "TMWS-\\ud800-x").encode(), parse_error),
+        # A member named twice could mean one method (or key) to one reader and another to the next.
+        ("method named twice", b'{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call"}', parse_error),
+        ("argument named twice", validate_body.replace('"arguments": {', '"arguments": {"key": "x", ').encode(), parse_error),
         ("200,000-deep nesting", ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":'
                                   + "[" * 200_000 + "]" * 200_000 + "}}}").encode(), parse_error),
         ("id true", validate_body.replace('"id": 1', '"id": true').encode(), invalid_request),

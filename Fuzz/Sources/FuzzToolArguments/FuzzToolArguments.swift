@@ -2,10 +2,11 @@ import Foundation
 import FuzzSupport
 import MCP
 import TMWSLicenseCore
+import TMWSMCPServing
 import TMWSStorage
 
-// Arbitrary bytes → JSON (decoded as the MCP SDK decodes `tools/call` arguments) → every tool's
-// argument decoding, as `LicenseToolHandler.dispatch` performs it (ToolDecoding.swift mirrors it).
+// Arbitrary bytes → JSON (parsed as the server parses requests, with `JSONParser`) → every tool's
+// argument decoding, as `LicenseToolHandler.tools` performs it (ToolDecoding.swift mirrors it).
 //
 // Invariants, for every tool and every input that is a JSON object (or null):
 // - nothing crashes;
@@ -15,12 +16,10 @@ import TMWSStorage
 // - or the decoder throws `INVALID_ARGUMENT` whose message names an argument: one the caller sent
 //   or one the schema declares.
 
-private let decoder = JSONDecoder()
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzToolArguments(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)
-    guard let value = try? decoder.decode(Value.self, from: Data(buffer: bytes)) else { return 0 }
+    guard let value = try? JSONParser.parse(Data(buffer: bytes)) else { return 0 }
     let arguments: [String: Value]?
     switch value {
     case .object(let object): arguments = object

@@ -13,7 +13,7 @@ enum Decoded {
     case map([String: String])
 }
 
-/// Each tool's argument decoding, call for call as in `LicenseToolHandler.dispatch`
+/// Each tool's argument decoding, call for call as in `LicenseToolHandler.tools`
 /// (Sources/MCPTools/LicenseToolHandler.swift), minus the service call. Keep the two in step:
 /// the same decoder method, argument name and limit for every argument.
 enum ToolDecoding {
