@@ -110,22 +110,36 @@ public enum JSONParser {
             index += count
         }
 
-        mutating func enter() throws(Failure) {
+        /// Steps over an opening bracket; `true` when `close` follows at once (an empty container).
+        mutating func open(closedBy close: UInt8) throws(Failure) -> Bool {
             depth += 1
             guard depth <= JSONParser.maximumDepth else { throw .tooDeep }
+            index += 1
+            skipWhitespace()
+            return closes(close)
+        }
+
+        /// After a member or an item: `true` at `close` (the container ends), `false` after a comma.
+        mutating func nextOrEnd(closedBy close: UInt8) throws(Failure) -> Bool {
+            skipWhitespace()
+            if closes(close) { return true }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { throw .syntax(offset: index) }
+            index += 1
+            skipWhitespace()
+            return false
+        }
+
+        private mutating func closes(_ close: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == close else { return false }
+            index += 1
+            depth -= 1
+            return true
         }
 
         mutating func object() throws(Failure) -> Value {
-            try enter()
-            index += 1  // {
             var members: [String: Value] = [:]
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return .object(members)
-            }
-            while true {
+            if try open(closedBy: UInt8(ascii: "}")) { return .object(members) }
+            repeat {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw .syntax(offset: index) }
                 let nameOffset = index
                 let name = try string()
@@ -135,48 +149,17 @@ public enum JSONParser {
                 skipWhitespace()
                 let member = try value()
                 guard members.updateValue(member, forKey: name) == nil else { throw .duplicateMember(offset: nameOffset) }
-                skipWhitespace()
-                guard index < bytes.count else { throw .syntax(offset: index) }
-                switch bytes[index] {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipWhitespace()
-                case UInt8(ascii: "}"):
-                    index += 1
-                    depth -= 1
-                    return .object(members)
-                default:
-                    throw .syntax(offset: index)
-                }
-            }
+            } while try !nextOrEnd(closedBy: UInt8(ascii: "}"))
+            return .object(members)
         }
 
         mutating func array() throws(Failure) -> Value {
-            try enter()
-            index += 1  // [
             var items: [Value] = []
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                depth -= 1
-                return .array(items)
-            }
-            while true {
+            if try open(closedBy: UInt8(ascii: "]")) { return .array(items) }
+            repeat {
                 items.append(try value())
-                skipWhitespace()
-                guard index < bytes.count else { throw .syntax(offset: index) }
-                switch bytes[index] {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipWhitespace()
-                case UInt8(ascii: "]"):
-                    index += 1
-                    depth -= 1
-                    return .array(items)
-                default:
-                    throw .syntax(offset: index)
-                }
-            }
+            } while try !nextOrEnd(closedBy: UInt8(ascii: "]"))
+            return .array(items)
         }
 
         /// A string literal starting at the opening quote.
