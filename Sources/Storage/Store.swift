@@ -11,10 +11,13 @@ import Foundation
 /// Timestamps are taken from the store's clock inside the atomic step and kept with millisecond
 /// precision. All operations throw ``StorageError``; a backend never lets another error type escape.
 ///
-/// Backends: ``SQLiteStore`` (files, WAL; or an in-memory SQLite database) and ``MemoryStore``.
-public protocol Store: Sendable {
-    // MARK: Agents
+/// Backends: ``SQLiteStore`` (files, WAL; or an in-memory SQLite database), ``MemoryStore``, and
+/// `PostgresStore` in the `TMWSStoragePostgres` product. No requirement has a default
+/// implementation, so a wrapper that forwards to another store must forward every one.
+public protocol Store: AgentStore, APIKeyStore, AuditStore, LicenseStore, StoreHealth {}
 
+/// The agents role of a ``Store``: who may act.
+public protocol AgentStore: Sendable {
     /// Creates an agent.
     /// - Throws: `conflict` when the id or the name is taken; `invalidArgument` for an empty name or namespace.
     func createAgent(_ agent: NewAgent) async throws -> Agent
@@ -37,8 +40,10 @@ public protocol Store: Sendable {
         id: UUID, _ change: AgentChange, audit: (@Sendable (_ old: Agent, _ new: Agent) -> NewAuditEvent?)?
     ) async throws -> Agent
 
-    // MARK: API keys
+}
 
+/// The API-key role of a ``Store``: the credentials agents present (the role `APIKeyAuthenticator` takes).
+public protocol APIKeyStore: Sendable {
     /// Stores a new API key for an agent (its hash and display prefix only).
     /// - Throws: `notFound` when the agent does not exist; `conflict` when the hash is taken.
     func addAPIKey(agentID: UUID, keyHash: String, prefix: String) async throws -> AgentAPIKey
@@ -58,8 +63,11 @@ public protocol Store: Sendable {
     /// - Throws: `notFound` when there is no such key.
     func recordAPIKeyUse(id: UUID) async throws
 
-    // MARK: Audit
+}
 
+/// The audit role of a ``Store``: permission checks with their audit rows, and the audit log
+/// (the role `Authorizer` takes).
+public protocol AuditStore: Sendable {
     /// Appends an event to `security_audit_logs`.
     func appendAuditEvent(_ event: NewAuditEvent) async throws -> AuditEvent
 
@@ -78,8 +86,10 @@ public protocol Store: Sendable {
     /// The number of audit events matching a filter (use `since`/`until` for a time window).
     func countAuditEvents(matching filter: AuditFilter) async throws -> Int
 
-    // MARK: Licenses
+}
 
+/// The licenses role of a ``Store``: licenses, their revocation, and validations with their usage rows.
+public protocol LicenseStore: Sendable {
     /// Inserts a license (active, never validated) and, in the same atomic step, the audit event, if any.
     /// - Throws: `conflict` when the id or the key hash is taken; `notFound` when the owner does not exist.
     func insertLicense(_ license: NewLicense, audit: NewAuditEvent?) async throws -> License
@@ -103,7 +113,7 @@ public protocol Store: Sendable {
     ) async throws -> Revocation
 
     /// Records one validation attempt atomically: runs the caller's permission check on the
-    /// validating agent (`authorize`, as ``checkAgent(id:decide:)`` does: read the agent, decide,
+    /// validating agent (`authorize`, as ``AuditStore/checkAgent(id:decide:)`` does: read the agent, decide,
     /// append the audit event it returns), and when it allows, reads the license (when `licenseID`
     /// is given and exists), applies `decide` to that state and the current time, writes one usage
     /// row, and when the decision is valid increments `validation_count` and sets
@@ -121,12 +131,14 @@ public protocol Store: Sendable {
     ) async throws -> (check: Check, recorded: RecordedValidation?)
 
     /// Authenticates an API key and records one validation attempt by its agent, as one step where
-    /// the backend can: resolves `apiKeyHash` as ``resolveAPIKey(hash:)`` does and, when the key
+    /// the backend can: resolves `apiKeyHash` as ``APIKeyStore/resolveAPIKey(hash:)`` does and, when the key
     /// exists, is not revoked and its agent is active, does for that agent what
     /// ``recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`` does.
     ///
     /// A backend whose reads cost a round trip of their own (SQLite through GRDB's queues) does it
-    /// in the validation's transaction; the default resolves, then records.
+    /// in the validation's transaction; others may call
+    /// ``recordAuthenticatedValidationInTwoSteps(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``.
+    /// Like every requirement, it has no default implementation.
     /// - Returns: `nil` when the key does not authenticate — and then nothing is written; else the
     ///   key as resolved and the validation's outcome.
     func recordAuthenticatedValidation<Check: Sendable>(
@@ -142,16 +154,34 @@ public protocol Store: Sendable {
     /// Counts of validation attempts in a time window (`since` inclusive, `until` exclusive).
     func usageCounts(since: Date, until: Date?) async throws -> UsageCounts
 
+}
+
+/// The health role of a ``Store``.
+public protocol StoreHealth: Sendable {
     /// Whether the store can serve requests now (used by health checks).
     func ping() async throws
 }
 
-extension Store {
+extension AgentStore {
     /// Changes an agent without writing an audit event.
     public func updateAgent(id: UUID, _ change: AgentChange) async throws -> Agent {
         try await updateAgent(id: id, change, audit: nil)
     }
 
+    /// Every agent matching a filter, following the pages.
+    public func allAgents(matching filter: AgentFilter = AgentFilter()) async throws -> [Agent] {
+        var result: [Agent] = []
+        var cursor: String?
+        repeat {
+            let page = try await agents(matching: filter, page: PageRequest(limit: 1000, cursor: cursor))
+            result += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return result
+    }
+}
+
+extension LicenseStore {
     /// Inserts a license without writing an audit event.
     public func insertLicense(_ license: NewLicense) async throws -> License {
         try await insertLicense(license, audit: nil)
@@ -167,17 +197,6 @@ extension Store {
             licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed,
             authorize: { _, _ in AgentCheck(result: (), allowed: true, audit: nil) }, decide: decide)
         return result.recorded!
-    }
-
-    public func recordAuthenticatedValidation<Check: Sendable>(
-        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
-        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
-        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
-    ) async throws -> AuthenticatedValidation<Check>? {
-        guard let key = try await resolveAPIKey(hash: apiKeyHash), key.agent.status == .active else { return nil }
-        let (check, recorded) = try await recordValidation(
-            licenseID: licenseID, agentID: key.agent.id, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
-        return AuthenticatedValidation(key: key, check: check, recorded: recorded)
     }
 
     /// Revokes a license without writing an audit event.
@@ -196,16 +215,22 @@ extension Store {
         } while cursor != nil
         return result
     }
+}
 
-    /// Every agent matching a filter, following the pages.
-    public func allAgents(matching filter: AgentFilter = AgentFilter()) async throws -> [Agent] {
-        var result: [Agent] = []
-        var cursor: String?
-        repeat {
-            let page = try await agents(matching: filter, page: PageRequest(limit: 1000, cursor: cursor))
-            result += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return result
+extension Store {
+    /// ``recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)`` as
+    /// two steps: ``resolveAPIKey(hash:)``, then
+    /// ``recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`` for the key's agent.
+    /// For a backend whose separate read costs little (``MemoryStore``, PostgreSQL's pool): the
+    /// requirement has no default, so that every backend and wrapper decides for itself.
+    public func recordAuthenticatedValidationInTwoSteps<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        guard let key = try await resolveAPIKey(hash: apiKeyHash), key.agent.status == .active else { return nil }
+        let (check, recorded) = try await recordValidation(
+            licenseID: licenseID, agentID: key.agent.id, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        return AuthenticatedValidation(key: key, check: check, recorded: recorded)
     }
 }

@@ -39,16 +39,15 @@ extension PostgresStore {
     }
 
     public func agents(matching filter: AgentFilter, page: PageRequest) async throws -> Page<Agent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .agent)
-        var query = PostgresFilterQuery("SELECT \(Columns.agent) FROM agents")
-        query.where("role = ?", filter.role?.storable)
-        query.where("namespace = ?", filter.namespace?.storable)
-        query.where("status = ?", filter.status?.rawValue.storable)
-        query.where("agent_id > ?", cursor?.key)
-        query.suffix("ORDER BY agent_id", limit: page.limit + 1)
-        let agents = try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.agent() } }
-        return MemoryStore.page(agents, limit: page.limit) { PageCursor(kind: .agent, millis: 0, key: $0.name) }
+        try await page.keysetPage { cursor, limit in
+            var query = PostgresFilterQuery("SELECT \(Columns.agent) FROM agents")
+            query.where("role = ?", filter.role?.storable)
+            query.where("namespace = ?", filter.namespace?.storable)
+            query.where("status = ?", filter.status?.rawValue.storable)
+            query.where("agent_id > ?", cursor?.key)
+            query.suffix("ORDER BY agent_id", limit: limit)
+            return try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.agent() } }
+        }
     }
 
     public func updateAgent(

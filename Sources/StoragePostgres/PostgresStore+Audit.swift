@@ -57,16 +57,13 @@ extension PostgresStore {
     }
 
     public func auditEvents(matching filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .audit)
-        var query = Self.auditQuery("SELECT \(Columns.audit) FROM security_audit_logs", filter)
-        if let cursor {
-            query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, cursor.rowID)
-        }
-        query.suffix("ORDER BY created_at DESC, id DESC", limit: page.limit + 1)
-        let events = try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.auditEvent() } }
-        return MemoryStore.page(events, limit: page.limit) {
-            PageCursor(kind: .audit, millis: Timestamp.milliseconds($0.createdAt), key: String($0.id))
+        try await page.keysetPage { cursor, limit in
+            var query = Self.auditQuery("SELECT \(Columns.audit) FROM security_audit_logs", filter)
+            if let cursor {
+                query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, cursor.rowID)
+            }
+            query.suffix("ORDER BY created_at DESC, id DESC", limit: limit)
+            return try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.auditEvent() } }
         }
     }
 

@@ -40,28 +40,25 @@ extension PostgresStore {
     }
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .license)
-        let licenses = try await run { connection in
-            let now = try await self.now(connection)
-            var query = PostgresFilterQuery("SELECT \(Columns.license) FROM license_keys")
-            query.where("agent_id = ?", filter.ownerID)
-            query.where("namespace = ?", filter.namespace?.storable)
-            query.where("tier = ?", filter.tier?.storable)
-            switch filter.status {
-            case .revoked?: query.where("(revoked_at IS NOT NULL OR NOT is_active)")
-            case .expired?: query.where("revoked_at IS NULL AND is_active AND expires_at <= ?", now.postgres)
-            case .active?: query.where("revoked_at IS NULL AND is_active AND (expires_at IS NULL OR expires_at > ?)", now.postgres)
-            case nil: break
+        try await page.keysetPage { cursor, limit in
+            return try await run { connection in
+                let now = try await self.now(connection)
+                var query = PostgresFilterQuery("SELECT \(Columns.license) FROM license_keys")
+                query.where("agent_id = ?", filter.ownerID)
+                query.where("namespace = ?", filter.namespace?.storable)
+                query.where("tier = ?", filter.tier?.storable)
+                switch filter.status {
+                case .revoked?: query.where("(revoked_at IS NOT NULL OR NOT is_active)")
+                case .expired?: query.where("revoked_at IS NULL AND is_active AND expires_at <= ?", now.postgres)
+                case .active?: query.where("revoked_at IS NULL AND is_active AND (expires_at IS NULL OR expires_at > ?)", now.postgres)
+                case nil: break
+                }
+                if let cursor {
+                    query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, UUID(canonicalText: cursor.key))
+                }
+                query.suffix("ORDER BY created_at DESC, id DESC", limit: limit)
+                return try await self.fetch(connection, query.query) { try $0.license() }
             }
-            if let cursor {
-                query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, UUID(canonicalText: cursor.key))
-            }
-            query.suffix("ORDER BY created_at DESC, id DESC", limit: page.limit + 1)
-            return try await self.fetch(connection, query.query) { try $0.license() }
-        }
-        return MemoryStore.page(licenses, limit: page.limit) {
-            PageCursor(kind: .license, millis: Timestamp.milliseconds($0.createdAt), key: $0.id.canonicalText)
         }
     }
 
@@ -106,54 +103,54 @@ extension PostgresStore {
         try await transaction { connection in
             // The row lock first, then the time: a revocation that commits before this lock is
             // seen, and one that waits for it is dated after this validation.
-            var license = try await licenseID.asyncFlatMap { try await self.fetchLicense(connection, id: $0, lock: true) }
+            let license = try await licenseID.asyncFlatMap { try await self.fetchLicense(connection, id: $0, lock: true) }
             let (agent, now) = try await self.fetchAgentAndNow(connection, id: agentID)
             let check = authorize(agent, now)
             if let audit = check.audit { try await self.insertAudit(connection, audit, at: now) }
             guard check.allowed else { return (check.result, nil) }
-            var decision = decide(license, now)
-            if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
-            if decision.valid, var updated = license {
+            let plan = ValidationPlan(license: license, at: now, decide: decide)
+            if plan.bumpsCounter, let license = plan.license {
                 try await self.execute(
                     connection,
                     """
                     UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = \(now.postgres)
-                    WHERE id = \(updated.id)
+                    WHERE id = \(license.id)
                     """)
-                updated.validationCount += 1
-                updated.lastValidatedAt = now
-                license = updated
             }
             let feature = featureAccessed?.storable
-            let reason = decision.failureReason?.storable
+            let reason = plan.decision.failureReason?.storable
             let ids = try await self.fetch(
                 connection,
                 """
                 INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason)
-                VALUES (\(license?.id), \(agentID), \(now.postgres), \(decision.valid), \(feature), \(reason))
+                VALUES (\(plan.license?.id), \(agentID), \(now.postgres), \(plan.decision.valid), \(feature), \(reason))
                 RETURNING id
                 """
             ) { try $0.next(Int64.self) }
             guard let id = ids.first else { throw StorageError(.internalError, "PostgreSQL returned no usage row id") }
-            let usage = UsageRecord(
-                id: id, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
-                featureAccessed: feature, failureReason: reason)
-            return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
+            return (check.result, plan.recorded(usageID: id, agentID: agentID, at: now, featureAccessed: feature))
         }
     }
 
+    /// Resolves the key, then records (two steps: the resolution is a cheap query on a pooled connection).
+    public func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        try await recordAuthenticatedValidationInTwoSteps(
+            apiKeyHash: apiKeyHash, licenseID: licenseID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+    }
+
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .usage)
-        var query = PostgresFilterQuery("SELECT \(Columns.usage) FROM license_usage_history")
-        query.where("license_id = ?", licenseID)
-        if let cursor {
-            query.where("(validated_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, cursor.rowID)
-        }
-        query.suffix("ORDER BY validated_at DESC, id DESC", limit: page.limit + 1)
-        let rows = try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.usage() } }
-        return MemoryStore.page(rows, limit: page.limit) {
-            PageCursor(kind: .usage, millis: Timestamp.milliseconds($0.validatedAt), key: String($0.id))
+        try await page.keysetPage { cursor, limit in
+            var query = PostgresFilterQuery("SELECT \(Columns.usage) FROM license_usage_history")
+            query.where("license_id = ?", licenseID)
+            if let cursor {
+                query.where("(validated_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).postgres, cursor.rowID)
+            }
+            query.suffix("ORDER BY validated_at DESC, id DESC", limit: limit)
+            return try await run { [query] connection in try await self.fetch(connection, query.query) { try $0.usage() } }
         }
     }
 

@@ -2,16 +2,29 @@ import Foundation
 import Synchronization
 import TMWSStorage
 
-/// A ``Store`` wrapper that fails chosen operations, for fault-injection tests: every service
-/// operation must fail closed when storage does.
-public final class FaultInjectingStore: Store {
-    /// The operations of ``Store`` that can be made to fail.
+/// The one ``Store`` wrapper of the tests: it forwards every requirement of ``Store`` to the store it
+/// wraps, and on the way can fail chosen operations (fault injection: every service operation must
+/// fail closed when storage does) and run a hook before and after each (e.g. a pause that widens a
+/// race window).
+///
+/// `Store` gives none of its requirements a default implementation, so a requirement added to it
+/// and not forwarded here does not compile; `InterceptingStoreTests` checks that every ``Operation``
+/// is reported by the method it names. Wrapped stores therefore run the same code paths as the
+/// stores they wrap — the one-transaction authenticated validation of SQLite included.
+public final class InterceptingStore: Store {
+    /// The operations of ``Store``, one per requirement.
     public enum Operation: String, CaseIterable, Sendable {
         case createAgent, agentByID, agentByName, agents, updateAgent
         case addAPIKey, resolveAPIKey, apiKeys, revokeAPIKey, recordAPIKeyUse
         case appendAuditEvent, checkAgent, auditEvents, countAuditEvents
-        case insertLicense, license, licenses, countLicenses, revokeLicense, recordValidation, usageHistory, usageCounts
+        case insertLicense, license, licenses, countLicenses, revokeLicense, recordValidation, recordAuthenticatedValidation
+        case usageHistory, usageCounts
         case ping
+    }
+
+    /// When a hook runs.
+    public enum Moment: Sendable {
+        case before, after
     }
 
     /// How an operation fails.
@@ -28,11 +41,18 @@ public final class FaultInjectingStore: Store {
         }
     }
 
+    /// Runs before and after every operation that gets past its faults.
+    public typealias Hook = @Sendable (_ operation: Operation, _ moment: Moment) async -> Void
+
     /// The wrapped store.
     public let base: any Store
+    private let hook: Hook?
     private let faults = Mutex<[Operation: Fault]>([:])
 
-    public init(_ base: any Store) { self.base = base }
+    public init(_ base: any Store, hook: Hook? = nil) {
+        self.base = base
+        self.hook = hook
+    }
 
     /// Makes `operations` fail with `fault` until ``heal()``.
     public func fail(_ operations: some Sequence<Operation>, with fault: Fault = .unavailable) {
@@ -45,109 +65,140 @@ public final class FaultInjectingStore: Store {
     /// Stops injecting faults.
     public func heal() { faults.withLock { $0.removeAll() } }
 
-    private func check(_ operation: Operation) throws {
-        if let fault = faults.withLock({ $0[operation] }) { throw fault.error }
+    /// Runs `body` as `operation`: throws its fault (or the fault of any operation in `alsoPerforms`,
+    /// which the same step performs too), else runs the hook around it.
+    private func run<T>(
+        _ operation: Operation, alsoPerforms: [Operation] = [], _ body: () async throws -> T
+    ) async throws -> T {
+        let fault = faults.withLock { faults -> Fault? in
+            for candidate in [operation] + alsoPerforms {
+                if let fault = faults[candidate] { return fault }
+            }
+            return nil
+        }
+        if let fault { throw fault.error }
+        await hook?(operation, .before)
+        let result = try await body()
+        await hook?(operation, .after)
+        return result
     }
 
     public func createAgent(_ agent: NewAgent) async throws -> Agent {
-        try check(.createAgent)
-        return try await base.createAgent(agent)
+        try await run(.createAgent) {
+            try await base.createAgent(agent)
+        }
     }
 
     public func agent(id: UUID) async throws -> Agent? {
-        try check(.agentByID)
-        return try await base.agent(id: id)
+        try await run(.agentByID) {
+            try await base.agent(id: id)
+        }
     }
 
     public func agent(named name: String) async throws -> Agent? {
-        try check(.agentByName)
-        return try await base.agent(named: name)
+        try await run(.agentByName) {
+            try await base.agent(named: name)
+        }
     }
 
     public func agents(matching filter: AgentFilter, page: PageRequest) async throws -> Page<Agent> {
-        try check(.agents)
-        return try await base.agents(matching: filter, page: page)
+        try await run(.agents) {
+            try await base.agents(matching: filter, page: page)
+        }
     }
 
     public func updateAgent(
         id: UUID, _ change: AgentChange, audit: (@Sendable (Agent, Agent) -> NewAuditEvent?)?
     ) async throws -> Agent {
-        try check(.updateAgent)
-        return try await base.updateAgent(id: id, change, audit: audit)
+        try await run(.updateAgent) {
+            try await base.updateAgent(id: id, change, audit: audit)
+        }
     }
 
     public func addAPIKey(agentID: UUID, keyHash: String, prefix: String) async throws -> AgentAPIKey {
-        try check(.addAPIKey)
-        return try await base.addAPIKey(agentID: agentID, keyHash: keyHash, prefix: prefix)
+        try await run(.addAPIKey) {
+            try await base.addAPIKey(agentID: agentID, keyHash: keyHash, prefix: prefix)
+        }
     }
 
     public func resolveAPIKey(hash: String) async throws -> ResolvedAPIKey? {
-        try check(.resolveAPIKey)
-        return try await base.resolveAPIKey(hash: hash)
+        try await run(.resolveAPIKey) {
+            try await base.resolveAPIKey(hash: hash)
+        }
     }
 
     public func apiKeys(agentID: UUID) async throws -> [AgentAPIKey] {
-        try check(.apiKeys)
-        return try await base.apiKeys(agentID: agentID)
+        try await run(.apiKeys) {
+            try await base.apiKeys(agentID: agentID)
+        }
     }
 
     public func revokeAPIKey(id: UUID) async throws -> AgentAPIKey {
-        try check(.revokeAPIKey)
-        return try await base.revokeAPIKey(id: id)
+        try await run(.revokeAPIKey) {
+            try await base.revokeAPIKey(id: id)
+        }
     }
 
     public func recordAPIKeyUse(id: UUID) async throws {
-        try check(.recordAPIKeyUse)
-        try await base.recordAPIKeyUse(id: id)
+        try await run(.recordAPIKeyUse) { try await base.recordAPIKeyUse(id: id) }
     }
 
     public func appendAuditEvent(_ event: NewAuditEvent) async throws -> AuditEvent {
-        try check(.appendAuditEvent)
-        return try await base.appendAuditEvent(event)
+        try await run(.appendAuditEvent) {
+            try await base.appendAuditEvent(event)
+        }
     }
 
     public func checkAgent<Result: Sendable>(
         id: UUID, decide: @escaping @Sendable (Agent?, Date) -> (Result, NewAuditEvent)
     ) async throws -> Result {
-        try check(.checkAgent)
-        return try await base.checkAgent(id: id, decide: decide)
+        try await run(.checkAgent) {
+            try await base.checkAgent(id: id, decide: decide)
+        }
     }
 
     public func auditEvents(matching filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
-        try check(.auditEvents)
-        return try await base.auditEvents(matching: filter, page: page)
+        try await run(.auditEvents) {
+            try await base.auditEvents(matching: filter, page: page)
+        }
     }
 
     public func countAuditEvents(matching filter: AuditFilter) async throws -> Int {
-        try check(.countAuditEvents)
-        return try await base.countAuditEvents(matching: filter)
+        try await run(.countAuditEvents) {
+            try await base.countAuditEvents(matching: filter)
+        }
     }
 
     public func insertLicense(_ license: NewLicense, audit: NewAuditEvent?) async throws -> License {
-        try check(.insertLicense)
-        return try await base.insertLicense(license, audit: audit)
+        try await run(.insertLicense) {
+            try await base.insertLicense(license, audit: audit)
+        }
     }
 
     public func license(id: UUID) async throws -> License? {
-        try check(.license)
-        return try await base.license(id: id)
+        try await run(.license) {
+            try await base.license(id: id)
+        }
     }
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
-        try check(.licenses)
-        return try await base.licenses(matching: filter, page: page)
+        try await run(.licenses) {
+            try await base.licenses(matching: filter, page: page)
+        }
     }
 
     public func countLicenses(createdSince since: Date, until: Date?) async throws -> Int {
-        try check(.countLicenses)
-        return try await base.countLicenses(createdSince: since, until: until)
+        try await run(.countLicenses) {
+            try await base.countLicenses(createdSince: since, until: until)
+        }
     }
 
     public func revokeLicense(
         id: UUID, reason: String?, revokedBy: UUID?, audit: (@Sendable (Revocation) -> NewAuditEvent?)?
     ) async throws -> Revocation {
-        try check(.revokeLicense)
-        return try await base.revokeLicense(id: id, reason: reason, revokedBy: revokedBy, audit: audit)
+        try await run(.revokeLicense) {
+            try await base.revokeLicense(id: id, reason: reason, revokedBy: revokedBy, audit: audit)
+        }
     }
 
     public func recordValidation<Check: Sendable>(
@@ -156,24 +207,38 @@ public final class FaultInjectingStore: Store {
         decide: @escaping @Sendable (License?, Date) -> ValidationDecision
     ) async throws -> (check: Check, recorded: RecordedValidation?) {
         // The permission-checking form performs a permission check too: a `.checkAgent` fault applies.
-        if Check.self != Void.self { try check(.checkAgent) }
-        try check(.recordValidation)
-        return try await base.recordValidation(
-            licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        try await run(.recordValidation, alsoPerforms: Check.self != Void.self ? [.checkAgent] : []) {
+            try await base.recordValidation(
+                licenseID: licenseID, agentID: agentID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        }
+    }
+
+    public func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        // One step that resolves a key, checks a permission and records a validation: a fault on
+        // any of those applies to it.
+        try await run(.recordAuthenticatedValidation, alsoPerforms: [.resolveAPIKey, .checkAgent, .recordValidation]) {
+            try await base.recordAuthenticatedValidation(
+                apiKeyHash: apiKeyHash, licenseID: licenseID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        }
     }
 
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
-        try check(.usageHistory)
-        return try await base.usageHistory(licenseID: licenseID, page: page)
+        try await run(.usageHistory) {
+            try await base.usageHistory(licenseID: licenseID, page: page)
+        }
     }
 
     public func usageCounts(since: Date, until: Date?) async throws -> UsageCounts {
-        try check(.usageCounts)
-        return try await base.usageCounts(since: since, until: until)
+        try await run(.usageCounts) {
+            try await base.usageCounts(since: since, until: until)
+        }
     }
 
     public func ping() async throws {
-        try check(.ping)
-        try await base.ping()
+        try await run(.ping) { try await base.ping() }
     }
 }

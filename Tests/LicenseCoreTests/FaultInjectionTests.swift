@@ -8,11 +8,11 @@ import Testing
 /// Every operation fails closed when storage fails: an `unavailable` error, never a favourable
 /// answer and never a half-done write; and everything works again once storage heals.
 @Suite struct FaultInjectionTests {
-    static let faults: [FaultInjectingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
+    static let faults: [InterceptingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
 
     struct World {
         let f: ServiceFixture
-        let faults: FaultInjectingStore
+        let faults: InterceptingStore
         let admin: Principal
         let editor: Principal
         let generated: GeneratedLicense
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.allCases, FaultInjectionTests.faults)
-    func everyOperationFailsClosedWhenAllStorageFails(_ backend: StoreBackend, _ fault: FaultInjectingStore.Fault) async throws {
+    func everyOperationFailsClosedWhenAllStorageFails(_ backend: StoreBackend, _ fault: InterceptingStore.Fault) async throws {
         let world = try await World(backend)
         world.faults.failAll(with: fault)
         await world.everyOperationIsUnavailable()
@@ -88,7 +88,7 @@ import Testing
 
     /// Only the permission check fails: every operation is denied with `unavailable`.
     @Test(arguments: StoreBackend.allCases, FaultInjectionTests.faults)
-    func everyOperationFailsClosedWhenThePermissionCheckFails(_ backend: StoreBackend, _ fault: FaultInjectingStore.Fault) async throws {
+    func everyOperationFailsClosedWhenThePermissionCheckFails(_ backend: StoreBackend, _ fault: InterceptingStore.Fault) async throws {
         let world = try await World(backend)
         world.faults.fail([.checkAgent], with: fault)
         await world.everyOperationIsUnavailable()
@@ -109,7 +109,7 @@ import Testing
         let (admin, editor) = (world.admin, world.editor)
         let unavailable = LicenseError(.unavailable, "")
         for fault in Self.faults {
-            let cases: [(FaultInjectingStore.Operation, @Sendable () async throws -> Void)] = [
+            let cases: [(InterceptingStore.Operation, @Sendable () async throws -> Void)] = [
                 (.insertLicense, { _ = try await s.generateLicenseKey(as: editor, tier: .pro) }),
                 (.recordValidation, { _ = try await s.validateLicenseKey(as: editor, key: key) }),
                 (.revokeLicense, { _ = try await s.revokeLicenseKey(as: admin, id: id) }),

@@ -8,7 +8,7 @@ import Testing
 
 /// Defects of the Python original (TMWS v2.3.0) that must not come back.
 @Suite struct RegressionTests {
-    static let faults: [FaultInjectingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
+    static let faults: [InterceptingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
 
     /// (a) The original answered `valid: true` when storage failed during validation. Here a failing
     /// usage write, or a failing permission check, is an `unavailable` error — never a verdict.
@@ -19,7 +19,7 @@ import Testing
         let viewer = try await f.agent("viewer", role: .viewer)
         let editor = try await f.agent("editor", role: .editor)
         let generated = try await f.generate(by: editor)
-        for operation in [FaultInjectingStore.Operation.recordValidation, .checkAgent] {
+        for operation in [InterceptingStore.Operation.recordValidation, .checkAgent] {
             for fault in Self.faults {
                 faults.fail([operation], with: fault)
                 await #expect(throws: LicenseError(.unavailable, "")) {
@@ -36,7 +36,7 @@ import Testing
 
     /// (b) The original checked revocation and recorded usage in separate steps, so a validation
     /// could pass against a license revoked in between. Race 200 validations against one revoke,
-    /// on each backend as it is and slowed down around reads and usage writes (``SlowStore``).
+    /// on each backend as it is and slowed down around reads and usage writes (``ServiceFixture/pausing(_:pause:tick:)``).
     @Test(arguments: StoreBackend.allCases, [false, true])
     func revocationRacesValidationAtomically(_ backend: StoreBackend, slowed: Bool) async throws {
         let f = try await ServiceFixture(backend, slowed: slowed)

@@ -15,25 +15,44 @@ struct ServiceFixture {
     let clock: TestClock
     let handle: TemporaryStore
     /// The wrapper the service talks to, when faults are injected.
-    let faults: FaultInjectingStore?
+    let faults: InterceptingStore?
     let service: LicenseService
 
     /// The backend's own store (never faulty): for setting up and for checking what was written.
     var store: any Store { handle.store }
 
     /// - Parameters:
-    ///   - injectingFaults: the service talks to a ``FaultInjectingStore`` (see ``faults``).
-    ///   - slowed: the service talks to a ``SlowStore``, which widens race windows.
+    ///   - injectingFaults: the service talks to a ``InterceptingStore`` (see ``faults``).
+    ///   - slowed: the service's store pauses after license reads and before validation steps
+    ///     (``pausing(_:pause:tick:)``), which widens race windows.
     init(_ backend: StoreBackend, injectingFaults: Bool = false, slowed: Bool = false) async throws {
         let clock = TestClock()
         self.clock = clock
         handle = try await backend.makeStore(clock: clock.now)
-        let faults = injectingFaults ? FaultInjectingStore(handle.store) : nil
+        let faults = injectingFaults ? InterceptingStore(handle.store) : nil
         self.faults = faults
         var serviceStore: any Store = handle.store
         if let faults { serviceStore = faults }
-        if slowed { serviceStore = SlowStore(serviceStore, tick: { clock.advance(by: 0.001) }) }
+        if slowed { serviceStore = Self.pausing(serviceStore, tick: { clock.advance(by: 0.001) }) }
         service = LicenseService(store: serviceStore, signer: Self.signer, clock: clock.now)
+    }
+
+    /// A store that pauses around license reads and before validation steps, so that a validation
+    /// which decided on state read outside its recording step (the Python original's defect) gives a
+    /// concurrent revocation a wide window to slip in — and the race tests catch it every time
+    /// instead of now and then. A correct implementation decides inside the step, where the pauses
+    /// cannot reach. `tick` runs after each pause, e.g. to move a test clock on, so that a stale
+    /// decision recorded after a revocation carries a later time than the revocation.
+    static func pausing(_ base: any Store, pause: Duration = .microseconds(300), tick: @escaping @Sendable () -> Void) -> InterceptingStore {
+        InterceptingStore(base) { operation, moment in
+            switch (operation, moment) {
+            case (.license, .after), (.recordValidation, .before), (.recordAuthenticatedValidation, .before):
+                try? await Task.sleep(for: pause)
+                tick()
+            default:
+                break
+            }
+        }
     }
 
     /// Creates an agent and returns its principal.

@@ -13,9 +13,9 @@ import Testing
 /// with code `UNAVAILABLE` — never a success, never a VALID verdict — and writes nothing it was
 /// asked for; once storage heals, the same server instance serves the same call successfully.
 @Suite struct ToolFaultInjectionTests {
-    typealias Operation = FaultInjectingStore.Operation
+    typealias Operation = InterceptingStore.Operation
 
-    static let faults: [FaultInjectingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
+    static let faults: [InterceptingStore.Fault] = [.unavailable, .diskFull, .busy, .corrupt]
     static let backends: [StoreBackend] = [.memory, .sqliteFile]
 
     /// Operations whose failure must not fail a call: bookkeeping (the API key's last use) and the
@@ -46,7 +46,9 @@ import Testing
         var operations: [Operation] {
             switch self {
             case .generate: [.resolveAPIKey, .checkAgent, .insertLicense]
-            case .validate: [.resolveAPIKey, .checkAgent, .recordValidation]
+            // One step in production (key, permission check and usage row in one transaction on
+            // SQLite), which performs the other three: a fault on any of them fails it.
+            case .validate: [.recordAuthenticatedValidation, .resolveAPIKey, .checkAgent, .recordValidation]
             case .revoke: [.resolveAPIKey, .checkAgent, .revokeLicense]
             case .usage: [.resolveAPIKey, .license, .checkAgent, .usageHistory]
             case .info: [.resolveAPIKey, .license, .checkAgent]
@@ -99,7 +101,7 @@ import Testing
 
     /// 2 backends × (32 tool–operation pairs) × 4 faults = 256 cases.
     @Test(arguments: ToolFaultInjectionTests.cases, ToolFaultInjectionTests.faults)
-    func failsClosedAndRecovers(_ c: Case, _ fault: FaultInjectingStore.Fault) async throws {
+    func failsClosedAndRecovers(_ c: Case, _ fault: InterceptingStore.Fault) async throws {
         try await FaultHarness.with(c.backend) { h in
             let arguments = c.tool.arguments(h.license)
             let before = try await h.domainState()
@@ -131,7 +133,7 @@ import Testing
     }
 }
 
-/// A server whose service and authenticator reach storage through a ``FaultInjectingStore``,
+/// A server whose service and authenticator reach storage through a ``InterceptingStore``,
 /// driven by an SDK client over the in-memory transport. Agents, keys and one license (owned by
 /// the editor) are set up while storage is healthy.
 struct FaultHarness {
@@ -149,7 +151,7 @@ struct FaultHarness {
     }
 
     let handle: TemporaryStore
-    let faults: FaultInjectingStore
+    let faults: InterceptingStore
     let keys: [Caller: String]
     let client: ToolClient
     let license: License
@@ -163,7 +165,7 @@ struct FaultHarness {
         let clock = TestClock()
         handle = try await backend.makeStore(clock: clock.now)
         let base = handle.store
-        faults = FaultInjectingStore(base)
+        faults = InterceptingStore(base)
         let service = LicenseService(store: faults, signer: MCPHarness.signer, clock: clock.now)
         let authenticator = APIKeyAuthenticator(store: faults, clock: clock.now)
         var keys: [Caller: String] = [:]

@@ -85,7 +85,7 @@ import Testing
     @Test func failingStorageIsUnavailableNotAuthenticated() async throws {
         let base = MemoryStore()
         let agent = try await base.createAgent(NewAgent(name: "a", namespace: "ns"))
-        let faulty = FaultInjectingStore(base)
+        let faulty = InterceptingStore(base)
         let auth = APIKeyAuthenticator(store: faulty)
         let issued = try await auth.issueKey(for: agent.id)
         faulty.fail([.resolveAPIKey])

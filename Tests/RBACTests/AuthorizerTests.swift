@@ -89,10 +89,10 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func failingStorageDeniesEveryOperation(_ backend: StoreBackend) async throws {
         let f = try await Fixture(backend)
-        let faulty = FaultInjectingStore(f.store)
+        let faulty = InterceptingStore(f.store)
         let admin = try await f.agent("a", role: "admin")
         let authorizer = Authorizer(store: faulty)
-        for fault in [FaultInjectingStore.Fault.unavailable, .diskFull, .busy, .corrupt] {
+        for fault in [InterceptingStore.Fault.unavailable, .diskFull, .busy, .corrupt] {
             faulty.fail([.checkAgent], with: fault)
             for permission in Permission.allCases {
                 await #expect(throws: AccessError(.unavailable, "")) { try await authorizer.check(permission, for: admin) }

@@ -29,7 +29,7 @@ public struct APIKeyAuthenticator: Sendable {
         public var description: String { "API key \(record.prefix)… for agent \(record.agentID.canonicalText)" }
     }
 
-    public let store: any Store
+    public let store: any APIKeyStore
     let random: any SecureRandom
     let lastUsedResolution: TimeInterval
     let clock: @Sendable () -> Date
@@ -41,7 +41,7 @@ public struct APIKeyAuthenticator: Sendable {
     ///     authenticating does not cost a write on every call.
     ///   - clock: where time comes from.
     public init(
-        store: any Store, random: any SecureRandom = SystemSecureRandom(), lastUsedResolution: TimeInterval = 60,
+        store: any APIKeyStore, random: any SecureRandom = SystemSecureRandom(), lastUsedResolution: TimeInterval = 60,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

@@ -19,9 +19,9 @@ public struct Authorizer: Sendable {
     /// The audit event type of a permission check.
     public static let eventType = "permission_check"
 
-    public let store: any Store
+    public let store: any AuditStore
 
-    public init(store: any Store) {
+    public init(store: any AuditStore) {
         self.store = store
     }
 

@@ -53,14 +53,14 @@ public final class MemoryStore: Store {
     }
 
     public func agents(matching filter: AgentFilter, page: PageRequest) async throws -> Page<Agent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .agent)
-        return try withState { state, _ in
-            var matching = state.agents.values.filter {
-                filter.matches($0) && (cursor == nil || cursor!.key.utf8.lexicographicallyPrecedes($0.name.utf8))
+        try await page.keysetPage { cursor, _ in
+            try withState { state, _ in
+                var matching = state.agents.values.filter {
+                    filter.matches($0) && (cursor == nil || cursor!.key.utf8.lexicographicallyPrecedes($0.name.utf8))
+                }
+                matching.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+                return matching
             }
-            matching.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-            return Self.page(matching, limit: page.limit) { PageCursor(kind: .agent, millis: 0, key: $0.name) }
         }
     }
 
@@ -141,18 +141,18 @@ public final class MemoryStore: Store {
     }
 
     public func auditEvents(matching filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .audit)
-        return try withState { state, _ in
-            let end = cursor.map { c in state.audit.partitionIndex { ($0.createdAt.ms, $0.id) >= (c.millis, c.rowID!) } }
-            var items: [AuditEvent] = []
-            var index = (end ?? state.audit.count) - 1
-            while index >= 0, items.count <= page.limit {
-                let event = state.audit[index]
-                if filter.matches(event) { items.append(event) }
-                index -= 1
+        try await page.keysetPage { cursor, limit in
+            try withState { state, _ in
+                let end = cursor.map { c in state.audit.partitionIndex { ($0.createdAt.ms, $0.id) >= (c.millis, c.rowID!) } }
+                var items: [AuditEvent] = []
+                var index = (end ?? state.audit.count) - 1
+                while index >= 0, items.count < limit {
+                    let event = state.audit[index]
+                    if filter.matches(event) { items.append(event) }
+                    index -= 1
+                }
+                return items
             }
-            return Self.page(items, limit: page.limit) { PageCursor(kind: .audit, millis: $0.createdAt.ms, key: String($0.id)) }
         }
     }
 
@@ -177,7 +177,7 @@ public final class MemoryStore: Store {
                 createdAt: now, metadata: new.metadata)
             state.licenses[license.id] = license
             state.licenseIDsByHash[license.keyHash] = license.id
-            let key = MemoryState.LicenseKey(millis: now.ms, id: license.id.lowercased)
+            let key = MemoryState.LicenseKey(millis: now.ms, id: license.id.canonicalText)
             state.licenseOrder.insert(key, at: state.licenseOrder.partitionIndex { $0 > key })
             if let audit { state.append(audit, at: now) }
             return license
@@ -189,21 +189,19 @@ public final class MemoryStore: Store {
     }
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .license)
-        return try withState { state, now in
-            let end = cursor.map { c in
-                state.licenseOrder.partitionIndex { $0 >= MemoryState.LicenseKey(millis: c.millis, id: c.key.lowercased()) }
-            }
-            var items: [License] = []
-            var index = (end ?? state.licenseOrder.count) - 1
-            while index >= 0, items.count <= page.limit {
-                let license = state.licenses[UUID(canonicalText: state.licenseOrder[index].id)!]!
-                if filter.matches(license, at: now) { items.append(license) }
-                index -= 1
-            }
-            return Self.page(items, limit: page.limit) {
-                PageCursor(kind: .license, millis: $0.createdAt.ms, key: $0.id.lowercased)
+        try await page.keysetPage { cursor, limit in
+            try withState { state, now in
+                let end = cursor.map { c in
+                    state.licenseOrder.partitionIndex { $0 >= MemoryState.LicenseKey(millis: c.millis, id: c.key.lowercased()) }
+                }
+                var items: [License] = []
+                var index = (end ?? state.licenseOrder.count) - 1
+                while index >= 0, items.count < limit {
+                    let license = state.licenses[UUID(canonicalText: state.licenseOrder[index].id)!]!
+                    if filter.matches(license, at: now) { items.append(license) }
+                    index -= 1
+                }
+                return items
             }
         }
     }
@@ -236,32 +234,32 @@ public final class MemoryStore: Store {
             let check = authorize(state.agents[agentID], now)
             if let audit = check.audit { state.append(audit, at: now) }
             guard check.allowed else { return (check.result, nil) }
-            var license = licenseID.flatMap { state.licenses[$0] }
-            var decision = decide(license, now)
-            if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
-            if decision.valid {
-                license!.validationCount += 1
-                license!.lastValidatedAt = now
-                state.licenses[license!.id] = license
-            }
+            let plan = ValidationPlan(license: licenseID.flatMap { state.licenses[$0] }, at: now, decide: decide)
+            if plan.bumpsCounter, let license = plan.license { state.licenses[license.id] = license }
             state.nextUsageID += 1
-            let usage = UsageRecord(
-                id: state.nextUsageID, licenseID: license?.id, agentID: agentID, validatedAt: now,
-                valid: decision.valid, featureAccessed: featureAccessed, failureReason: decision.failureReason)
-            state.insertUsage(usage)
-            return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
+            let recorded = plan.recorded(usageID: state.nextUsageID, agentID: agentID, at: now, featureAccessed: featureAccessed)
+            state.insertUsage(recorded.usage)
+            return (check.result, recorded)
         }
     }
 
+    /// Resolves the key, then records (two steps: the resolution is a lookup in memory).
+    public func recordAuthenticatedValidation<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> AuthenticatedValidation<Check>? {
+        try await recordAuthenticatedValidationInTwoSteps(
+            apiKeyHash: apiKeyHash, licenseID: licenseID, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+    }
+
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .usage)
-        return try withState { state, _ in
-            let rows = state.usageByLicense[licenseID] ?? []
-            let end = cursor.map { c in rows.partitionIndex { ($0.validatedAt.ms, $0.id) >= (c.millis, c.rowID!) } } ?? rows.count
-            let start = max(0, end - page.limit - 1)
-            let items = Array(rows[start..<end].reversed())
-            return Self.page(items, limit: page.limit) { PageCursor(kind: .usage, millis: $0.validatedAt.ms, key: String($0.id)) }
+        try await page.keysetPage { cursor, limit in
+            try withState { state, _ in
+                let rows = state.usageByLicense[licenseID] ?? []
+                let end = cursor.map { c in rows.partitionIndex { ($0.validatedAt.ms, $0.id) >= (c.millis, c.rowID!) } } ?? rows.count
+                return Array(rows[max(0, end - limit)..<end].reversed())
+            }
         }
     }
 
@@ -276,12 +274,5 @@ public final class MemoryStore: Store {
             }
             return counts
         }
-    }
-
-    /// Cuts a list fetched with one extra item into a page and its next cursor.
-    package static func page<Item>(_ items: [Item], limit: Int, cursor: (Item) -> PageCursor) -> Page<Item> {
-        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
-        let pageItems = Array(items.prefix(limit))
-        return Page(items: pageItems, nextCursor: cursor(pageItems[limit - 1]).encoded())
     }
 }

@@ -11,7 +11,7 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: "INSERT INTO agents (\(Row.agentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [
-                agent.id.lowercased, agent.name, agent.displayName, agent.namespace, agent.status.rawValue,
+                agent.id.canonicalText, agent.name, agent.displayName, agent.namespace, agent.status.rawValue,
                 agent.tier, agent.role, now.sqlText, now.sqlText,
             ])
             return agent
@@ -23,7 +23,7 @@ extension SQLiteStore {
     }
 
     static func fetchAgent(_ db: Database, id: UUID) throws -> Agent? {
-        try db.fetchFirst(sql: "SELECT \(Row.agentColumns) FROM agents WHERE id = ?", arguments: [.text(id.lowercased)]) { try $0.agent() }
+        try db.fetchFirst(sql: "SELECT \(Row.agentColumns) FROM agents WHERE id = ?", arguments: [.text(id.canonicalText)]) { try $0.agent() }
     }
 
     public func agent(named name: String) async throws -> Agent? {
@@ -35,16 +35,15 @@ extension SQLiteStore {
     }
 
     public func agents(matching filter: AgentFilter, page: PageRequest) async throws -> Page<Agent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .agent)
-        var query = SQLQuery("SELECT \(Row.agentColumns) FROM agents")
-        query.where("role = ?", filter.role)
-        query.where("namespace = ?", filter.namespace)
-        query.where("status = ?", filter.status?.rawValue)
-        query.where("agent_id > ?", cursor?.key)
-        query.suffix("ORDER BY agent_id LIMIT ?", page.limit + 1)
-        let agents = try await read { [query] db in try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.agent() } }
-        return MemoryStore.page(agents, limit: page.limit) { PageCursor(kind: .agent, millis: 0, key: $0.name) }
+        try await page.keysetPage { cursor, limit in
+            var query = SQLQuery("SELECT \(Row.agentColumns) FROM agents")
+            query.where("role = ?", filter.role)
+            query.where("namespace = ?", filter.namespace)
+            query.where("status = ?", filter.status?.rawValue)
+            query.where("agent_id > ?", cursor?.key)
+            query.suffix("ORDER BY agent_id LIMIT ?", limit)
+            return try await read { [query] db in try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.agent() } }
+        }
     }
 
     public func updateAgent(
@@ -55,7 +54,7 @@ extension SQLiteStore {
             let new = change.applied(to: old, at: now)
             try db.execute(
                 sql: "UPDATE agents SET role = ?, tier = ?, status = ?, display_name = ?, updated_at = ? WHERE id = ?",
-                arguments: [new.role, new.tier, new.status.rawValue, new.displayName, now.sqlText, id.lowercased])
+                arguments: [new.role, new.tier, new.status.rawValue, new.displayName, now.sqlText, id.canonicalText])
             if let event = audit?(old, new) { try Self.insertAudit(db, event, at: now) }
             return new
         }
@@ -68,7 +67,7 @@ extension SQLiteStore {
             let key = AgentAPIKey(id: UUID(), agentID: agentID, keyHash: keyHash, prefix: prefix, createdAt: now)
             try db.execute(
                 sql: "INSERT INTO agent_api_keys (\(Row.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-                arguments: [key.id.lowercased, agentID.lowercased, keyHash, prefix, now.sqlText])
+                arguments: [key.id.canonicalText, agentID.canonicalText, keyHash, prefix, now.sqlText])
             return key
         }
     }
@@ -93,7 +92,7 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(Row.apiKeyColumns) FROM agent_api_keys WHERE agent_id = ? ORDER BY created_at, id",
-                arguments: [agentID.lowercased]
+                arguments: [agentID.canonicalText]
             ).map { try $0.apiKey() }
         }
     }
@@ -102,9 +101,9 @@ extension SQLiteStore {
         try await write { db, now in
             try db.execute(
                 sql: "UPDATE agent_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                arguments: [now.sqlText, id.lowercased])
+                arguments: [now.sqlText, id.canonicalText])
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Row.apiKeyColumns) FROM agent_api_keys WHERE id = ?", arguments: [id.lowercased])
+                db, sql: "SELECT \(Row.apiKeyColumns) FROM agent_api_keys WHERE id = ?", arguments: [id.canonicalText])
             else { throw StorageError(.notFound, "no API key with this id") }
             return try row.apiKey()
         }
@@ -113,35 +112,17 @@ extension SQLiteStore {
     public func recordAPIKeyUse(id: UUID) async throws {
         try await write { db, now in
             try db.cachedStatement(sql: "UPDATE agent_api_keys SET last_used_at = ? WHERE id = ?")
-                .execute(arguments: [now.sqlText, id.lowercased])
+                .execute(arguments: [now.sqlText, id.canonicalText])
             guard db.changesCount == 1 else { throw StorageError(.notFound, "no API key with this id") }
         }
     }
 }
 
-/// A SELECT assembled from optional filters, with its arguments in order.
-struct SQLQuery: Sendable {
-    typealias Value = (any DatabaseValueConvertible & Sendable)?
+/// The SQLite form of ``FilterQuery``: `?` placeholders, GRDB values.
+typealias SQLQuery = FilterQuery<any DatabaseValueConvertible & Sendable>
 
-    private(set) var sql: String
-    private var hasWhere = false
-    private var values: [Value] = []
+extension FilterQuery where Binding == any DatabaseValueConvertible & Sendable {
+    init(_ select: String) { self.init(select, placeholders: .questionMarks) }
 
-    init(_ select: String) { self.sql = select }
-
-    var arguments: StatementArguments { StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? }) }
-
-    /// Adds `condition` (with one `?` placeholder per value) when no value is nil.
-    mutating func `where`(_ condition: String, _ conditionValues: Value...) {
-        guard conditionValues.allSatisfy({ $0 != nil }) else { return }
-        sql += (hasWhere ? " AND " : " WHERE ") + condition
-        hasWhere = true
-        values += conditionValues
-    }
-
-    /// Appends text after the conditions (ORDER BY, LIMIT) and its values.
-    mutating func suffix(_ text: String, _ suffixValues: Value...) {
-        sql += " " + text
-        values += suffixValues
-    }
+    var arguments: StatementArguments { StatementArguments(bindings.map { $0 as (any DatabaseValueConvertible)? }) }
 }

@@ -11,7 +11,7 @@ extension SQLiteStore {
         try db.execute(
             cached: "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             [
-                .text(event.eventType), .text(event.severity.rawValue), .text(event.userID?.lowercased),
+                .text(event.eventType), .text(event.severity.rawValue), .text(event.userID?.canonicalText),
                 .text(JSONText.encode(event.details)), .text(now.sqlText),
             ])
         return AuditEvent(
@@ -30,18 +30,15 @@ extension SQLiteStore {
     }
 
     public func auditEvents(matching filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEvent> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .audit)
-        var query = Self.auditQuery("SELECT \(Row.auditColumns) FROM security_audit_logs", filter)
-        if let cursor {
-            query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.rowID)
-        }
-        query.suffix("ORDER BY created_at DESC, id DESC LIMIT ?", page.limit + 1)
-        let events = try await read { [query] db in
-            try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.auditEvent() }
-        }
-        return MemoryStore.page(events, limit: page.limit) {
-            PageCursor(kind: .audit, millis: $0.createdAt.ms, key: String($0.id))
+        try await page.keysetPage { cursor, limit in
+            var query = Self.auditQuery("SELECT \(Row.auditColumns) FROM security_audit_logs", filter)
+            if let cursor {
+                query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.rowID)
+            }
+            query.suffix("ORDER BY created_at DESC, id DESC LIMIT ?", limit)
+            return try await read { [query] db in
+                try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.auditEvent() }
+            }
         }
     }
 
@@ -53,7 +50,7 @@ extension SQLiteStore {
     static func auditQuery(_ select: String, _ filter: AuditFilter) -> SQLQuery {
         var query = SQLQuery(select)
         query.where("event_type = ?", filter.eventType)
-        query.where("user_id = ?", filter.userID?.lowercased)
+        query.where("user_id = ?", filter.userID?.canonicalText)
         query.where("created_at >= ?", filter.since?.sqlText)
         query.where("created_at < ?", filter.until?.sqlText)
         query.where("json_extract(details, '$.result') = ?", filter.result)

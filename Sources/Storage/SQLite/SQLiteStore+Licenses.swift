@@ -14,7 +14,7 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL, ?, NULL, 0, ?)
                     """
             ).execute(arguments: [
-                license.id.lowercased, license.ownerID.lowercased, license.namespace, license.tier, license.keyHash,
+                license.id.canonicalText, license.ownerID.canonicalText, license.namespace, license.tier, license.keyHash,
                 license.issuedAt.sqlText, license.expiresAt?.sqlText, now.sqlText, JSONText.encode(license.metadata),
             ])
             if let audit { try Self.insertAudit(db, audit, at: now) }
@@ -27,34 +27,31 @@ extension SQLiteStore {
     }
 
     static func fetchLicense(_ db: Database, id: UUID) throws -> License? {
-        try db.fetchFirst(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?", arguments: [.text(id.lowercased)]) {
+        try db.fetchFirst(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?", arguments: [.text(id.canonicalText)]) {
             try $0.license()
         }
     }
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .license)
-        let now = Timestamp.truncated(clock()).sqlText
-        var query = SQLQuery("SELECT \(Row.licenseColumns) FROM license_keys")
-        query.where("agent_id = ?", filter.ownerID?.lowercased)
-        query.where("namespace = ?", filter.namespace)
-        query.where("tier = ?", filter.tier)
-        switch filter.status {
-        case .revoked?: query.where("(revoked_at IS NOT NULL OR is_active = 0)")
-        case .expired?: query.where("revoked_at IS NULL AND is_active = 1 AND expires_at <= ?", now)
-        case .active?: query.where("revoked_at IS NULL AND is_active = 1 AND (expires_at IS NULL OR expires_at > ?)", now)
-        case nil: break
-        }
-        if let cursor {
-            query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.key.lowercased())
-        }
-        query.suffix("ORDER BY created_at DESC, id DESC LIMIT ?", page.limit + 1)
-        let licenses = try await read { [query] db in
-            try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.license() }
-        }
-        return MemoryStore.page(licenses, limit: page.limit) {
-            PageCursor(kind: .license, millis: $0.createdAt.ms, key: $0.id.lowercased)
+        try await page.keysetPage { cursor, limit in
+            let now = Timestamp.truncated(clock()).sqlText
+            var query = SQLQuery("SELECT \(Row.licenseColumns) FROM license_keys")
+            query.where("agent_id = ?", filter.ownerID?.canonicalText)
+            query.where("namespace = ?", filter.namespace)
+            query.where("tier = ?", filter.tier)
+            switch filter.status {
+            case .revoked?: query.where("(revoked_at IS NOT NULL OR is_active = 0)")
+            case .expired?: query.where("revoked_at IS NULL AND is_active = 1 AND expires_at <= ?", now)
+            case .active?: query.where("revoked_at IS NULL AND is_active = 1 AND (expires_at IS NULL OR expires_at > ?)", now)
+            case nil: break
+            }
+            if let cursor {
+                query.where("(created_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.key.lowercased())
+            }
+            query.suffix("ORDER BY created_at DESC, id DESC LIMIT ?", limit)
+            return try await read { [query] db in
+                try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { try $0.license() }
+            }
         }
     }
 
@@ -76,7 +73,7 @@ extension SQLiteStore {
             if !revocation.alreadyRevoked {
                 try db.execute(
                     sql: "UPDATE license_keys SET is_active = 0, revoked_at = ?, revoked_reason = ?, revoked_by = ? WHERE id = ?",
-                    arguments: [now.sqlText, reason, revokedBy?.lowercased, id.lowercased])
+                    arguments: [now.sqlText, reason, revokedBy?.canonicalText, id.canonicalText])
             }
             if let event = audit?(revocation) { try Self.insertAudit(db, event, at: now) }
             return revocation
@@ -120,16 +117,11 @@ extension SQLiteStore {
         let check = authorize(agent, now)
         if let audit = check.audit { try insertAudit(db, audit, at: now) }
         guard check.allowed else { return (check.result, nil) }
-        var license = try licenseID.flatMap { try fetchLicense(db, id: $0) }
-        var decision = decide(license, now)
-        if license == nil, decision.valid { decision = .invalid("NOT_FOUND") }
-        if decision.valid, var updated = license {
+        let plan = ValidationPlan(license: try licenseID.flatMap { try fetchLicense(db, id: $0) }, at: now, decide: decide)
+        if plan.bumpsCounter, let license = plan.license {
             try db.execute(
                 cached: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?",
-                [.text(now.sqlText), .text(updated.id.lowercased)])
-            updated.validationCount += 1
-            updated.lastValidatedAt = now
-            license = updated
+                [.text(now.sqlText), .text(license.id.canonicalText)])
         }
         try db.execute(
             cached: """
@@ -137,29 +129,23 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
             [
-                .text(license?.id.lowercased), .text(agentID.lowercased), .text(now.sqlText), .integer(decision.valid ? 1 : 0),
-                .text(featureAccessed), .text(decision.failureReason),
+                .text(plan.license?.id.canonicalText), .text(agentID.canonicalText), .text(now.sqlText),
+                .integer(plan.decision.valid ? 1 : 0), .text(featureAccessed), .text(plan.decision.failureReason),
             ])
-        let usage = UsageRecord(
-            id: db.lastInsertedRowID, licenseID: license?.id, agentID: agentID, validatedAt: now, valid: decision.valid,
-            featureAccessed: featureAccessed, failureReason: decision.failureReason)
-        return (check.result, RecordedValidation(license: license, decision: decision, usage: usage))
+        return (check.result, plan.recorded(usageID: db.lastInsertedRowID, agentID: agentID, at: now, featureAccessed: featureAccessed))
     }
 
     public func usageHistory(licenseID: UUID, page: PageRequest) async throws -> Page<UsageRecord> {
-        let page = try page.validated()
-        let cursor = try PageCursor.decode(page.cursor, kind: .usage)
-        var query = SQLQuery("SELECT \(Row.usageColumns) FROM license_usage_history")
-        query.where("license_id = ?", licenseID.lowercased)
-        if let cursor {
-            query.where("(validated_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.rowID)
-        }
-        query.suffix("ORDER BY validated_at DESC, id DESC LIMIT ?", page.limit + 1)
-        let rows = try await read { [query] db in
-            try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map { try $0.usage() }
-        }
-        return MemoryStore.page(rows, limit: page.limit) {
-            PageCursor(kind: .usage, millis: $0.validatedAt.ms, key: String($0.id))
+        try await page.keysetPage { cursor, limit in
+            var query = SQLQuery("SELECT \(Row.usageColumns) FROM license_usage_history")
+            query.where("license_id = ?", licenseID.canonicalText)
+            if let cursor {
+                query.where("(validated_at, id) < (?, ?)", Timestamp.date(milliseconds: cursor.millis).sqlText, cursor.rowID)
+            }
+            query.suffix("ORDER BY validated_at DESC, id DESC LIMIT ?", limit)
+            return try await read { [query] db in
+                try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map { try $0.usage() }
+            }
         }
     }
 
