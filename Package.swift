@@ -73,7 +73,10 @@ let package = Package(
         ),
         .target(
             name: "TMWS",
-            dependencies: ["TMWSStorage", "TMWSRBAC", "TMWSLicenseCore"],
+            dependencies: [
+                "TMWSStorage", "TMWSRBAC", "TMWSLicenseCore", "TMWSStoragePostgres", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/TMWS"
         ),
         .target(
@@ -105,12 +108,12 @@ let package = Package(
         .executableTarget(
             name: "mcp-server",
             dependencies: [
+                "TMWS",
                 "TMWSMCPServing",
                 "TMWSMCPTools",
                 "TMWSLicenseCore",
                 "TMWSRBAC",
                 "TMWSStorage",
-                "TMWSStoragePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -121,6 +124,7 @@ let package = Package(
         .executableTarget(
             name: "tmwsctl",
             dependencies: [
+                "TMWS",
                 "TMWSLicenseCore",
                 "TMWSRBAC",
                 "TMWSStorage",

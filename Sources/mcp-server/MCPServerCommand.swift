@@ -5,7 +5,7 @@ import ServiceLifecycle
 import TMWSLicenseCore
 import TMWSMCPServing
 import TMWSStorage
-import TMWSStoragePostgres
+import TMWS
 import UnixSignals
 
 @main
@@ -113,23 +113,15 @@ struct MCPServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tmws.mcp-server")
-        var options: Deployment.Options
-        let postgres: PostgresStore?
+        let resources: Deployment.Resources
         do {
-            let location = try DatabaseLocation.resolve(db)
-            options = Deployment.Options(location: location, migrate: migrate, logger: logger)
-            if case .postgres(let url) = location {
-                postgres = PostgresStore(configuration: try PostgresStore.Configuration(url: url), logger: logger)
-                options.externalStore = postgres
-            } else {
-                postgres = nil
-            }
+            resources = try Deployment.Resources(Deployment.Options(location: try DatabaseLocation.resolve(db), migrate: migrate, logger: logger))
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
         let server = ServerLauncher(
-            options: options, postgres: postgres, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
+            resources: resources, http: http.flatMap(HTTPAddress.init), allowedHosts: allowedHosts,
             sessionLimits: LegacySessions.Limits(
                 total: maxSessions, perOwner: maxSessionsPerAgent, idleTimeout: .seconds(sessionIdleTimeout)),
             httpLimits: MCPHTTPLimits(
@@ -137,9 +129,8 @@ struct MCPServerCommand: AsyncParsableCommand {
                 maxConnectionsPerPeer: maxConnectionsPerPeer, requestDeadline: .seconds(requestTimeout)),
             apiKey: environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) },
             logger: logger)
-        // The PostgreSQL pool is a service of its own, listed first so that it shuts down last.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let postgres { services.append(.init(service: postgres)) }
+        // The deployment's own services (PostgreSQL's pool) first, so that they shut down last.
+        var services = resources.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -4,7 +4,7 @@ import TMWSLicenseCore
 import TMWSMCPServing
 import TMWSMCPTools
 import TMWSStorage
-import TMWSStoragePostgres
+import TMWS
 
 /// Opens the deployment, then serves MCP (HTTP or stdio) until shutdown.
 ///
@@ -15,11 +15,10 @@ struct ServerLauncher: Service, CustomStringConvertible {
     /// Thrown when the deployment cannot be opened (already logged); the process exits with status 2.
     struct StartupFailure: Error {}
 
-    var description: String { "ServerLauncher(\(options.location), \(http.map { "http \($0.host):\($0.port)" } ?? "stdio"))" }
+    var description: String { "ServerLauncher(\(resources.options.location), \(http.map { "http \($0.host):\($0.port)" } ?? "stdio"))" }
 
-    let options: Deployment.Options
-    /// The PostgreSQL store, checked before the deployment opens.
-    let postgres: PostgresStore?
+    /// The deployment to open, once its services (PostgreSQL's pool) run beside this one.
+    let resources: Deployment.Resources
     let http: HTTPAddress?
     let allowedHosts: [String]
     let sessionLimits: LegacySessions.Limits
@@ -30,8 +29,7 @@ struct ServerLauncher: Service, CustomStringConvertible {
     func run() async throws {
         let deployment: Deployment
         do {
-            try await postgres?.checkConnection()
-            deployment = try await Deployment.open(options)
+            deployment = try await resources.open()
         } catch {
             logger.critical("cannot start: \(error)")
             throw StartupFailure()

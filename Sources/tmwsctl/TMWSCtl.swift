@@ -32,9 +32,7 @@ struct TMWSCtl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            await PostgresPools.closeAll()
         } catch {
-            await PostgresPools.closeAll()
             let (message, status) = Failure.report(for: error)
             if let message { Console.error(message) }
             Foundation.exit(status)

@@ -21,9 +21,10 @@ public struct Deployment: Sendable {
         public var createIfMissing: Bool
         public var environment: [String: String]
         public var sqlite: SQLiteStore.Configuration
-        /// The store for a ``TMWSStorage/DatabaseLocation/postgres(url:)`` location, opened by the
-        /// caller (a `PostgresStore` from `TMWSStoragePostgres`, whose pool must be running), so that
-        /// this module does not depend on a PostgreSQL driver.
+        /// The store for a ``TMWSStorage/DatabaseLocation/postgres(url:)`` location (a `PostgresStore`
+        /// from `TMWSStoragePostgres`, whose pool must be running), so that this module does not
+        /// depend on a PostgreSQL driver. The `TMWS` module sets it: `Deployment.withOpened(_:_:)`
+        /// for a scope, `Deployment.Resources` for a server's service group.
         public var externalStore: (any Store & SchemaMigrating)?
         /// Where the first-run bootstrap writes the admin's API key for a PostgreSQL database.
         /// Default: ``Deployment/defaultPostgresAdminKeyFile``.
@@ -94,7 +95,7 @@ public struct Deployment: Sendable {
 
         case .postgres:
             guard let store = options.externalStore else {
-                throw ConfigurationError("a PostgreSQL database needs the TMWSStoragePostgres module: pass a PostgresStore as externalStore")
+                throw ConfigurationError("a PostgreSQL database needs the TMWS module: open it with Deployment.withOpened or Deployment.Resources")
             }
             guard let secret = try SigningSecret.fromEnvironment(options.environment) else {
                 throw ConfigurationError(

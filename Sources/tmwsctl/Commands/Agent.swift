@@ -34,11 +34,12 @@ struct AgentCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let agent = try await deployment.service.createAgent(
-                as: principal, named: name, namespace: namespace, role: try Parse.role(role), tier: try Parse.tier(tier),
-                displayName: displayName)
-            try AgentCommand.show(agent, json: global.json, message: "created agent '\(agent.name)' (\(agent.role), \(agent.tier), namespace \(agent.namespace))")
+            try await global.withSession { deployment, principal in
+                let agent = try await deployment.service.createAgent(
+                    as: principal, named: name, namespace: namespace, role: try Parse.role(role), tier: try Parse.tier(tier),
+                    displayName: displayName)
+                try AgentCommand.show(agent, json: global.json, message: "created agent '\(agent.name)' (\(agent.role), \(agent.tier), namespace \(agent.namespace))")
+            }
         }
     }
 
@@ -56,18 +57,19 @@ struct AgentCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let filter = AgentFilter(role: role, namespace: namespace, status: try status.map(Parse.agentStatus))
-            var agents: [Agent] = []
-            var cursor: String?
-            repeat {
-                let page = try await deployment.service.listAgents(as: principal, filter: filter, limit: 1000, cursor: cursor)
-                agents += page.items
-                cursor = page.nextCursor
-            } while cursor != nil
-            if global.json { return try JSONOutput.print(agents.map { AgentView($0) }) }
-            Console.out("NAME\tROLE\tTIER\tSTATUS\tNAMESPACE\tDISPLAY NAME")
-            for agent in agents { Console.out(AgentView(agent).line) }
+            try await global.withSession { deployment, principal in
+                let filter = AgentFilter(role: role, namespace: namespace, status: try status.map(Parse.agentStatus))
+                var agents: [Agent] = []
+                var cursor: String?
+                repeat {
+                    let page = try await deployment.service.listAgents(as: principal, filter: filter, limit: 1000, cursor: cursor)
+                    agents += page.items
+                    cursor = page.nextCursor
+                } while cursor != nil
+                if global.json { return try JSONOutput.print(agents.map { AgentView($0) }) }
+                Console.out("NAME\tROLE\tTIER\tSTATUS\tNAMESPACE\tDISPLAY NAME")
+                for agent in agents { Console.out(AgentView(agent).line) }
+            }
         }
     }
 
@@ -77,20 +79,21 @@ struct AgentCommand: AsyncParsableCommand {
         @Argument(help: "The agent's name.") var name: String
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let details = try await deployment.service.agentDetails(as: principal, named: name)
-            let view = AgentView(details.agent, keys: details.apiKeys)
-            if global.json { return try JSONOutput.print(view) }
-            Console.out("agent_id:     \(view.agentId)")
-            Console.out("id:           \(view.id)")
-            Console.out("display_name: \(view.displayName ?? "-")")
-            Console.out("namespace:    \(view.namespace)")
-            Console.out("role:         \(view.role)")
-            Console.out("tier:         \(view.tier)")
-            Console.out("status:       \(view.status)")
-            Console.out("created_at:   \(JSONOutput.iso8601(view.createdAt))")
-            Console.out("api_keys:     \(details.apiKeys.count)")
-            for key in view.apiKeys ?? [] { Console.out("  \(key.line)") }
+            try await global.withSession { deployment, principal in
+                let details = try await deployment.service.agentDetails(as: principal, named: name)
+                let view = AgentView(details.agent, keys: details.apiKeys)
+                if global.json { return try JSONOutput.print(view) }
+                Console.out("agent_id:     \(view.agentId)")
+                Console.out("id:           \(view.id)")
+                Console.out("display_name: \(view.displayName ?? "-")")
+                Console.out("namespace:    \(view.namespace)")
+                Console.out("role:         \(view.role)")
+                Console.out("tier:         \(view.tier)")
+                Console.out("status:       \(view.status)")
+                Console.out("created_at:   \(JSONOutput.iso8601(view.createdAt))")
+                Console.out("api_keys:     \(details.apiKeys.count)")
+                for key in view.apiKeys ?? [] { Console.out("  \(key.line)") }
+            }
         }
     }
 
@@ -104,9 +107,10 @@ struct AgentCommand: AsyncParsableCommand {
         func validate() throws { _ = try Parse.role(role) }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let agent = try await deployment.service.setAgentRole(as: principal, agentNamed: name, to: try Parse.role(role))
-            try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has role \(agent.role)")
+            try await global.withSession { deployment, principal in
+                let agent = try await deployment.service.setAgentRole(as: principal, agentNamed: name, to: try Parse.role(role))
+                try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has role \(agent.role)")
+            }
         }
     }
 
@@ -120,9 +124,10 @@ struct AgentCommand: AsyncParsableCommand {
         func validate() throws { _ = try Parse.tier(tier) }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let agent = try await deployment.service.setAgentTier(as: principal, agentNamed: name, to: try Parse.tier(tier))
-            try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has tier \(agent.tier)")
+            try await global.withSession { deployment, principal in
+                let agent = try await deployment.service.setAgentTier(as: principal, agentNamed: name, to: try Parse.tier(tier))
+                try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has tier \(agent.tier)")
+            }
         }
     }
 
@@ -132,9 +137,10 @@ struct AgentCommand: AsyncParsableCommand {
         @Argument(help: "The agent's name.") var name: String
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .suspended)
-            try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' suspended")
+            try await global.withSession { deployment, principal in
+                let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .suspended)
+                try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' suspended")
+            }
         }
     }
 
@@ -144,9 +150,10 @@ struct AgentCommand: AsyncParsableCommand {
         @Argument(help: "The agent's name.") var name: String
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .active)
-            try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' is active")
+            try await global.withSession { deployment, principal in
+                let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .active)
+                try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' is active")
+            }
         }
     }
 }

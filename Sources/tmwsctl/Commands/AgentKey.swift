@@ -26,21 +26,22 @@ struct AgentKey: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            if let out, FileManager.default.fileExists(atPath: out) {
-                throw Failure("\(out) already exists; choose another --out file")
-            }
-            let issued = try await deployment.service.issueAPIKey(as: principal, agentNamed: name)
-            if let out { try Deployment.writeOwnerOnly(issued.key + "\n", to: out) }
-            let result = Result(
-                agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
-                apiKey: out == nil ? issued.key : nil, keyFile: out)
-            if global.json { return try JSONOutput.print(result) }
-            if let out {
-                Console.out("API key \(issued.record.prefix)… for '\(name)' written to \(out) (owner-only)")
-            } else {
-                Console.error("API key \(issued.record.prefix)… for '\(name)'; it is shown once, store it now:")
-                Console.out(issued.key)
+            try await global.withSession { deployment, principal in
+                if let out, FileManager.default.fileExists(atPath: out) {
+                    throw Failure("\(out) already exists; choose another --out file")
+                }
+                let issued = try await deployment.service.issueAPIKey(as: principal, agentNamed: name)
+                if let out { try Deployment.writeOwnerOnly(issued.key + "\n", to: out) }
+                let result = Result(
+                    agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
+                    apiKey: out == nil ? issued.key : nil, keyFile: out)
+                if global.json { return try JSONOutput.print(result) }
+                if let out {
+                    Console.out("API key \(issued.record.prefix)… for '\(name)' written to \(out) (owner-only)")
+                } else {
+                    Console.error("API key \(issued.record.prefix)… for '\(name)'; it is shown once, store it now:")
+                    Console.out(issued.key)
+                }
             }
         }
     }
@@ -51,11 +52,12 @@ struct AgentKey: AsyncParsableCommand {
         @Argument(help: "The agent's name.") var name: String
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let keys = try await deployment.service.apiKeys(as: principal, agentNamed: name).map(APIKeyView.init)
-            if global.json { return try JSONOutput.print(keys) }
-            if keys.isEmpty { Console.out("'\(name)' has no API keys") }
-            for key in keys { Console.out(key.line) }
+            try await global.withSession { deployment, principal in
+                let keys = try await deployment.service.apiKeys(as: principal, agentNamed: name).map(APIKeyView.init)
+                if global.json { return try JSONOutput.print(keys) }
+                if keys.isEmpty { Console.out("'\(name)' has no API keys") }
+                for key in keys { Console.out(key.line) }
+            }
         }
     }
 
@@ -66,11 +68,12 @@ struct AgentKey: AsyncParsableCommand {
         @Argument(help: "The key's display prefix, as `agent key list` shows it (or its id).") var prefix: String
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let key = try await deployment.service.revokeAPIKey(
-                as: principal, agentNamed: name, prefix: prefix.hasSuffix("…") ? String(prefix.dropLast()) : prefix)
-            if global.json { return try JSONOutput.print(APIKeyView(key)) }
-            Console.out("API key \(key.prefix)… of '\(name)' revoked at \(key.revokedAt.map(JSONOutput.iso8601) ?? "-")")
+            try await global.withSession { deployment, principal in
+                let key = try await deployment.service.revokeAPIKey(
+                    as: principal, agentNamed: name, prefix: prefix.hasSuffix("…") ? String(prefix.dropLast()) : prefix)
+                if global.json { return try JSONOutput.print(APIKeyView(key)) }
+                Console.out("API key \(key.prefix)… of '\(name)' revoked at \(key.revokedAt.map(JSONOutput.iso8601) ?? "-")")
+            }
         }
     }
 }

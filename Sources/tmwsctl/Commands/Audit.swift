@@ -51,19 +51,20 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let filter = denyOnly ? AuditFilter(eventType: Authorizer.eventType, result: "DENY") : AuditFilter()
-            let events = try await Audit.events(deployment, principal, filter: filter, limit: n)
-            var names = try await Audit.names(deployment)
-            let views = events.reversed().map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
-            if global.json, !follow { return try JSONOutput.print(views) }
-            for view in views { Console.out(global.json ? try JSONOutput.line(view) : view.line) }
-            guard follow else { return }
-            let stream = try await deployment.service.followAuditLog(as: principal, filter: filter, afterID: events.first?.id)
-            for try await event in stream {
-                if let id = event.userID, names[id] == nil { names = try await Audit.names(deployment) }
-                let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
-                Console.out(global.json ? try JSONOutput.line(view) : view.line)
+            try await global.withSession { deployment, principal in
+                let filter = denyOnly ? AuditFilter(eventType: Authorizer.eventType, result: "DENY") : AuditFilter()
+                let events = try await Audit.events(deployment, principal, filter: filter, limit: n)
+                var names = try await Audit.names(deployment)
+                let views = events.reversed().map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
+                if global.json, !follow { return try JSONOutput.print(views) }
+                for view in views { Console.out(global.json ? try JSONOutput.line(view) : view.line) }
+                guard follow else { return }
+                let stream = try await deployment.service.followAuditLog(as: principal, filter: filter, afterID: events.first?.id)
+                for try await event in stream {
+                    if let id = event.userID, names[id] == nil { names = try await Audit.names(deployment) }
+                    let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
+                    Console.out(global.json ? try JSONOutput.line(view) : view.line)
+                }
             }
         }
     }
@@ -84,16 +85,17 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let filter = AuditFilter(
-                eventType: eventType, userID: try await Audit.agentID(agent, in: deployment),
-                since: try since.map { try Parse.since($0) }, result: try result.map(Parse.auditResult))
-            let events = try await Audit.events(deployment, principal, filter: filter, limit: limit)
-            let names = try await Audit.names(deployment)
-            let views = events.map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
-            if global.json { return try JSONOutput.print(views) }
-            if views.isEmpty { Console.out("no matching events") }
-            views.forEach { Console.out($0.line) }
+            try await global.withSession { deployment, principal in
+                let filter = AuditFilter(
+                    eventType: eventType, userID: try await Audit.agentID(agent, in: deployment),
+                    since: try since.map { try Parse.since($0) }, result: try result.map(Parse.auditResult))
+                let events = try await Audit.events(deployment, principal, filter: filter, limit: limit)
+                let names = try await Audit.names(deployment)
+                let views = events.map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
+                if global.json { return try JSONOutput.print(views) }
+                if views.isEmpty { Console.out("no matching events") }
+                views.forEach { Console.out($0.line) }
+            }
         }
     }
 
@@ -111,14 +113,15 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let filter = AuditFilter(eventType: eventType, since: try since.map { try Parse.since($0) })
-            let events = try await Audit.events(deployment, principal, filter: filter, limit: .max)
-            let names = try await Audit.names(deployment)
-            if format == .csv { Console.out(AuditView.csvHeader) }
-            for event in events.reversed() {
-                let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
-                Console.out(format == .csv ? view.csvLine : try JSONOutput.line(view))
+            try await global.withSession { deployment, principal in
+                let filter = AuditFilter(eventType: eventType, since: try since.map { try Parse.since($0) })
+                let events = try await Audit.events(deployment, principal, filter: filter, limit: .max)
+                let names = try await Audit.names(deployment)
+                if format == .csv { Console.out(AuditView.csvHeader) }
+                for event in events.reversed() {
+                    let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
+                    Console.out(format == .csv ? view.csvLine : try JSONOutput.line(view))
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TMWS
 import TMWSLicenseCore
 import TMWSStorage
 
@@ -28,33 +29,34 @@ struct Init: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = try await global.deploymentOptions(createIfMissing: true)
+        let options = try global.deploymentOptions(createIfMissing: true)
         let path = options.location.description
-        let deployment = try await Deployment.open(options)
-        let bootstrap = deployment.bootstrap
-        let result = Result(
-            database: path, created: bootstrap != nil, revision: SchemaRevision.head,
-            adminAgent: bootstrap?.admin.name, adminKeyFile: bootstrap?.adminKeyFile,
-            secretFile: bootstrap?.createdSecretFile)
-        guard let bootstrap else {
-            let recovery = try await deployment.ensureBootstrapAdmin(keyFile: options.adminKeyFile ?? Deployment.adminKeyFile(for: options.location))
-            if global.json {
-                return try JSONOutput.print(
-                    Result(
-                        database: path, created: false, revision: SchemaRevision.head, adminAgent: recovery.admin.name,
-                        adminKeyFile: recovery.keyFile, secretFile: nil, adminRestored: recovery.created || recovery.restored))
+        try await Deployment.withOpened(options) { deployment in
+            let bootstrap = deployment.bootstrap
+            let result = Result(
+                database: path, created: bootstrap != nil, revision: SchemaRevision.head,
+                adminAgent: bootstrap?.admin.name, adminKeyFile: bootstrap?.adminKeyFile,
+                secretFile: bootstrap?.createdSecretFile)
+            guard let bootstrap else {
+                let recovery = try await deployment.ensureBootstrapAdmin(keyFile: options.adminKeyFile ?? Deployment.adminKeyFile(for: options.location))
+                if global.json {
+                    return try JSONOutput.print(
+                        Result(
+                            database: path, created: false, revision: SchemaRevision.head, adminAgent: recovery.admin.name,
+                            adminKeyFile: recovery.keyFile, secretFile: nil, adminRestored: recovery.created || recovery.restored))
+                }
+                if recovery.created || recovery.restored {
+                    Console.out("no active admin agent remained; '\(recovery.admin.name)' \(recovery.created ? "created" : "given back") the admin role (audited)")
+                    if let file = recovery.keyFile { Console.out("its new API key was written to \(file) (owner-only)") }
+                } else {
+                    Console.out("\(path) is already initialised (revision \(SchemaRevision.head) (head)); nothing changed")
+                }
+                return
             }
-            if recovery.created || recovery.restored {
-                Console.out("no active admin agent remained; '\(recovery.admin.name)' \(recovery.created ? "created" : "given back") the admin role (audited)")
-                if let file = recovery.keyFile { Console.out("its new API key was written to \(file) (owner-only)") }
-            } else {
-                Console.out("\(path) is already initialised (revision \(SchemaRevision.head) (head)); nothing changed")
-            }
-            return
+            if global.json { return try JSONOutput.print(result) }
+            Console.out("created \(path) at revision \(SchemaRevision.head) (head)")
+            if let secret = bootstrap.createdSecretFile { Console.out("signing secret: \(secret) (owner-only; back it up)") }
+            Console.out("agent '\(bootstrap.admin.name)' (admin) created; API key written to \(bootstrap.adminKeyFile) (owner-only)")
         }
-        if global.json { return try JSONOutput.print(result) }
-        Console.out("created \(path) at revision \(SchemaRevision.head) (head)")
-        if let secret = bootstrap.createdSecretFile { Console.out("signing secret: \(secret) (owner-only; back it up)") }
-        Console.out("agent '\(bootstrap.admin.name)' (admin) created; API key written to \(bootstrap.adminKeyFile) (owner-only)")
     }
 }

@@ -37,16 +37,17 @@ struct LicenseCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let generated = try await deployment.service.generateLicenseKey(as: principal, tier: try Parse.tier(tier), expiresDays: days)
-            let license = generated.license
-            let result = Result(
-                licenseKey: generated.key, licenseId: license.id.canonicalText, tier: license.tier,
-                issuedAt: license.issuedAt, expiresAt: license.expiresAt, isPerpetual: license.expiresAt == nil)
-            if global.json { return try JSONOutput.print(result) }
-            Console.out(generated.key)
-            Console.error(
-                "license \(result.licenseId) (\(result.tier)), expires \(license.expiresAt.map(JSONOutput.iso8601) ?? "never"); the key is shown once")
+            try await global.withSession { deployment, principal in
+                let generated = try await deployment.service.generateLicenseKey(as: principal, tier: try Parse.tier(tier), expiresDays: days)
+                let license = generated.license
+                let result = Result(
+                    licenseKey: generated.key, licenseId: license.id.canonicalText, tier: license.tier,
+                    issuedAt: license.issuedAt, expiresAt: license.expiresAt, isPerpetual: license.expiresAt == nil)
+                if global.json { return try JSONOutput.print(result) }
+                Console.out(generated.key)
+                Console.error(
+                    "license \(result.licenseId) (\(result.tier)), expires \(license.expiresAt.map(JSONOutput.iso8601) ?? "never"); the key is shown once")
+            }
         }
     }
 
@@ -70,22 +71,23 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let text = key == "-" ? (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces) : key
-            let (deployment, principal) = try await global.session()
-            let verdict = try await deployment.service.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
-            let result = Result(
-                valid: verdict.valid, code: verdict.code.rawValue, tier: verdict.tier?.rawValue,
-                licenseId: verdict.licenseID?.canonicalText, expiresAt: verdict.expiresAt, isPerpetual: verdict.isPerpetual,
-                validatedAt: verdict.validatedAt)
-            if global.json {
-                try JSONOutput.print(result)
-            } else {
-                var line = verdict.code.rawValue
-                if let id = result.licenseId { line += " license \(id)" }
-                if let tier = result.tier { line += " \(tier)" }
-                if verdict.isPerpetual == true { line += " perpetual" } else if let expires = verdict.expiresAt { line += " expires \(JSONOutput.iso8601(expires))" }
-                Console.out(line)
+            try await global.withSession { deployment, principal in
+                let verdict = try await deployment.service.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
+                let result = Result(
+                    valid: verdict.valid, code: verdict.code.rawValue, tier: verdict.tier?.rawValue,
+                    licenseId: verdict.licenseID?.canonicalText, expiresAt: verdict.expiresAt, isPerpetual: verdict.isPerpetual,
+                    validatedAt: verdict.validatedAt)
+                if global.json {
+                    try JSONOutput.print(result)
+                } else {
+                    var line = verdict.code.rawValue
+                    if let id = result.licenseId { line += " license \(id)" }
+                    if let tier = result.tier { line += " \(tier)" }
+                    if verdict.isPerpetual == true { line += " perpetual" } else if let expires = verdict.expiresAt { line += " expires \(JSONOutput.iso8601(expires))" }
+                    Console.out(line)
+                }
+                if !verdict.valid { throw ExitCode(Failure.checkFailed) }
             }
-            if !verdict.valid { throw ExitCode(Failure.checkFailed) }
         }
     }
 
@@ -105,15 +107,16 @@ struct LicenseCommand: AsyncParsableCommand {
         func validate() throws { _ = try Parse.uuid(id) }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let revocation = try await deployment.service.revokeLicenseKey(as: principal, id: try Parse.uuid(id), reason: reason)
-            let result = Result(
-                licenseId: revocation.licenseID.canonicalText, revokedAt: revocation.revokedAt, reason: revocation.reason,
-                alreadyRevoked: revocation.alreadyRevoked)
-            if global.json { return try JSONOutput.print(result) }
-            Console.out(
-                "license \(result.licenseId) \(result.alreadyRevoked ? "was already revoked" : "revoked") at \(JSONOutput.iso8601(result.revokedAt))"
-                    + (result.reason.map { " (\($0))" } ?? ""))
+            try await global.withSession { deployment, principal in
+                let revocation = try await deployment.service.revokeLicenseKey(as: principal, id: try Parse.uuid(id), reason: reason)
+                let result = Result(
+                    licenseId: revocation.licenseID.canonicalText, revokedAt: revocation.revokedAt, reason: revocation.reason,
+                    alreadyRevoked: revocation.alreadyRevoked)
+                if global.json { return try JSONOutput.print(result) }
+                Console.out(
+                    "license \(result.licenseId) \(result.alreadyRevoked ? "was already revoked" : "revoked") at \(JSONOutput.iso8601(result.revokedAt))"
+                        + (result.reason.map { " (\($0))" } ?? ""))
+            }
         }
     }
 
@@ -125,12 +128,13 @@ struct LicenseCommand: AsyncParsableCommand {
         func validate() throws { _ = try Parse.uuid(id) }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let info = try await deployment.service.licenseInfo(as: principal, id: try Parse.uuid(id))
-            let owner = try await deployment.store.agent(id: info.license.ownerID)?.name
-            let view = LicenseView(info.license, status: info.status, ownerName: owner)
-            if global.json { return try JSONOutput.print(view) }
-            view.text.forEach(Console.out)
+            try await global.withSession { deployment, principal in
+                let info = try await deployment.service.licenseInfo(as: principal, id: try Parse.uuid(id))
+                let owner = try await deployment.store.agent(id: info.license.ownerID)?.name
+                let view = LicenseView(info.license, status: info.status, ownerName: owner)
+                if global.json { return try JSONOutput.print(view) }
+                view.text.forEach(Console.out)
+            }
         }
     }
 }

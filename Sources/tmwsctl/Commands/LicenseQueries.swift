@@ -23,13 +23,14 @@ extension LicenseCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            let page = try await deployment.service.usageHistory(as: principal, licenseID: try Parse.uuid(id), limit: limit, cursor: cursor)
-            let result = Result(items: page.items.map(UsageView.init), nextCursor: page.nextCursor)
-            if global.json { return try JSONOutput.print(result) }
-            if result.items.isEmpty { Console.out("no validations recorded") }
-            result.items.forEach { Console.out($0.line) }
-            if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
+            try await global.withSession { deployment, principal in
+                let page = try await deployment.service.usageHistory(as: principal, licenseID: try Parse.uuid(id), limit: limit, cursor: cursor)
+                let result = Result(items: page.items.map(UsageView.init), nextCursor: page.nextCursor)
+                if global.json { return try JSONOutput.print(result) }
+                if result.items.isEmpty { Console.out("no validations recorded") }
+                result.items.forEach { Console.out($0.line) }
+                if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
+            }
         }
     }
 
@@ -55,21 +56,22 @@ extension LicenseCommand {
         }
 
         func run() async throws {
-            let (deployment, principal) = try await global.session()
-            var filter = LicenseFilter(tier: try tier.map(Parse.tier)?.rawValue, status: try status.map(Parse.status))
-            if let owner {
-                guard let agent = try await deployment.store.agent(named: owner) else {
-                    throw Failure("no agent named '\(owner.prefix(64))' for --owner; list agents with `tmwsctl agent list`")
+            try await global.withSession { deployment, principal in
+                var filter = LicenseFilter(tier: try tier.map(Parse.tier)?.rawValue, status: try status.map(Parse.status))
+                if let owner {
+                    guard let agent = try await deployment.store.agent(named: owner) else {
+                        throw Failure("no agent named '\(owner.prefix(64))' for --owner; list agents with `tmwsctl agent list`")
+                    }
+                    filter.ownerID = agent.id
                 }
-                filter.ownerID = agent.id
+                let page = try await deployment.service.listLicenses(as: principal, filter: filter, limit: limit, cursor: cursor)
+                let now = Date()
+                let result = Result(items: page.items.map { LicenseView($0, status: $0.status(at: now)) }, nextCursor: page.nextCursor)
+                if global.json { return try JSONOutput.print(result) }
+                if result.items.isEmpty { Console.out("no licenses") }
+                result.items.forEach { Console.out($0.line) }
+                if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
             }
-            let page = try await deployment.service.listLicenses(as: principal, filter: filter, limit: limit, cursor: cursor)
-            let now = Date()
-            let result = Result(items: page.items.map { LicenseView($0, status: $0.status(at: now)) }, nextCursor: page.nextCursor)
-            if global.json { return try JSONOutput.print(result) }
-            if result.items.isEmpty { Console.out("no licenses") }
-            result.items.forEach { Console.out($0.line) }
-            if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
         }
     }
 }

@@ -36,7 +36,7 @@ struct Migrate: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let revision = try await global.migratingStore().currentRevision()
+            let revision = try await global.withMigratingStore { try await $0.currentRevision() }
             if global.json {
                 return try JSONOutput.print(RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head))
             }
@@ -54,18 +54,19 @@ struct Migrate: AsyncParsableCommand {
 
         func run() async throws {
             guard let target = try Migrate.revision(target) else { throw ValidationError("`base` is not an upgrade target") }
-            let store = try await global.migratingStore()
-            let applied = try await store.upgrade(to: target)
-            let revision = try await store.currentRevision()
-            if global.json {
-                return try JSONOutput.print(
-                    RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, applied: applied.map(\.id)))
-            }
-            for step in applied { Console.out("Running upgrade \(step.downRevision ?? "<base>") -> \(step.id), \(step.message)") }
-            if applied.isEmpty { Console.out("already at \(Migrate.label(revision)); nothing to do") }
-            Console.out("now at \(Migrate.label(revision))")
-            if revision == SchemaRevision.head, try await store.allAgents(matching: AgentFilter(role: "admin", status: .active)).isEmpty {
-                Console.error("note: no agent has the admin role (the RBAC revision makes every agent a viewer); run `tmwsctl init` to give the bootstrap admin its role back")
+            try await global.withMigratingStore { store in
+                let applied = try await store.upgrade(to: target)
+                let revision = try await store.currentRevision()
+                if global.json {
+                    return try JSONOutput.print(
+                        RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, applied: applied.map(\.id)))
+                }
+                for step in applied { Console.out("Running upgrade \(step.downRevision ?? "<base>") -> \(step.id), \(step.message)") }
+                if applied.isEmpty { Console.out("already at \(Migrate.label(revision)); nothing to do") }
+                Console.out("now at \(Migrate.label(revision))")
+                if revision == SchemaRevision.head, try await store.allAgents(matching: AgentFilter(role: "admin", status: .active)).isEmpty {
+                    Console.error("note: no agent has the admin role (the RBAC revision makes every agent a viewer); run `tmwsctl init` to give the bootstrap admin its role back")
+                }
             }
         }
     }
@@ -90,25 +91,26 @@ struct Migrate: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await global.migratingStore()
-            let current = try await store.currentRevision()
-            if !yes {
-                guard Console.stdinIsTerminal else {
-                    throw Failure("downgrading removes schema (and the rows in removed tables); re-run with --yes to confirm")
+            try await global.withMigratingStore { store in
+                let current = try await store.currentRevision()
+                if !yes {
+                    guard Console.stdinIsTerminal else {
+                        throw Failure("downgrading removes schema (and the rows in removed tables); re-run with --yes to confirm")
+                    }
+                    let what = target.map { "to \($0)" } ?? "\(steps ?? 1) step(s)"
+                    guard Console.confirm("Downgrade \(global.database ?? "the database") from \(Migrate.label(current)) \(what)?") else {
+                        throw Failure("downgrade cancelled; nothing changed")
+                    }
                 }
-                let what = target.map { "to \($0)" } ?? "\(steps ?? 1) step(s)"
-                guard Console.confirm("Downgrade \(global.database ?? "the database") from \(Migrate.label(current)) \(what)?") else {
-                    throw Failure("downgrade cancelled; nothing changed")
+                let undone = if let target { try await store.downgrade(to: try Migrate.revision(target)) } else { try await store.downgrade(steps: steps ?? 1) }
+                let revision = try await store.currentRevision()
+                if global.json {
+                    return try JSONOutput.print(
+                        RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, undone: undone.map(\.id)))
                 }
+                for step in undone { Console.out("Running downgrade \(step.id) -> \(step.downRevision ?? "<base>"), \(step.message)") }
+                Console.out("now at \(Migrate.label(revision))")
             }
-            let undone = if let target { try await store.downgrade(to: try Migrate.revision(target)) } else { try await store.downgrade(steps: steps ?? 1) }
-            let revision = try await store.currentRevision()
-            if global.json {
-                return try JSONOutput.print(
-                    RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, undone: undone.map(\.id)))
-            }
-            for step in undone { Console.out("Running downgrade \(step.id) -> \(step.downRevision ?? "<base>"), \(step.message)") }
-            Console.out("now at \(Migrate.label(revision))")
         }
     }
 
@@ -128,7 +130,7 @@ struct Migrate: AsyncParsableCommand {
             let current: String? =
                 switch try global.location() {
                 case .sqliteFile(let path) where Deployment.databaseExists(at: path): try await SQLiteStore(path: path).currentRevision()
-                case .postgres: try await global.migratingStore().currentRevision()
+                case .postgres: try await global.withMigratingStore { try await $0.currentRevision() }
                 default: nil
                 }
             let entries = SchemaRevision.all.reversed().map {

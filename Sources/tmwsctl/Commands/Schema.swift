@@ -25,7 +25,7 @@ struct Schema: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let checks = try await global.migratingStore().verifySchema()
+            let checks = try await global.withMigratingStore { try await $0.verifySchema() }
             let passed = checks.allSatisfy(\.passed)
             if global.json {
                 try JSONOutput.print(

@@ -35,12 +35,13 @@ struct Stats: AsyncParsableCommand {
     func run() async throws {
         let seconds = try Parse.duration(window)
         let report: MonitoringReport
-        let revision = try await global.migratingStore().currentRevision()
+        let revision = try await global.withMigratingStore { try await $0.currentRevision() }
         if revision != SchemaRevision.head {
             report = .unmigrated(revision: revision, window: seconds, generatedAt: Date())
         } else {
-            let (deployment, principal) = try await global.session()
-            report = try await deployment.service.monitoringReport(as: principal, window: seconds)
+            report = try await global.withSession { deployment, principal in
+                try await deployment.service.monitoringReport(as: principal, window: seconds)
+            }
         }
         if global.json {
             let metrics = report.metrics.map {

@@ -3,7 +3,7 @@ import Foundation
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
-import TMWSStoragePostgres
+import TMWS
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
@@ -39,28 +39,25 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Opens the store for schema commands: no bootstrap and no head check.
-    func migratingStore() async throws -> any Store & SchemaMigrating & SchemaVerifying {
-        if case .postgres(let url) = try location() { return try await PostgresPools.store(url: url) }
-        return try SQLiteStore(path: try existingDatabasePath())
-    }
-
-    /// Options for opening the deployment at the configured location (its PostgreSQL pool started when needed).
-    func deploymentOptions(createIfMissing: Bool) async throws -> Deployment.Options {
+    /// Runs `body` with the store for schema commands (no bootstrap, no head check), PostgreSQL's
+    /// pool open for as long as it runs.
+    func withMigratingStore<Result>(_ body: (any Store & SchemaMigrating & SchemaVerifying) async throws -> Result) async throws -> Result {
         let location = try location()
-        var options = Deployment.Options(location: location, createIfMissing: createIfMissing, logger: LogSetup.logger)
-        switch location {
-        case .memory: throw Failure("this command needs a database file, not :memory:; pass --db PATH")
-        case .postgres(let url): options.externalStore = try await PostgresPools.store(url: url)
-        case .sqliteFile: break
-        }
-        return options
+        if case .postgres = location {} else { _ = try existingDatabasePath() }
+        return try await Deployment.withSchemaStore(at: location, logger: LogSetup.logger, body)
     }
 
-    /// Opens the deployment for agent, license, audit and stats commands. A missing database and
-    /// one at an older revision are refused (exit 2) with the fix.
-    func deployment() async throws -> Deployment {
-        try await Deployment.open(await deploymentOptions(createIfMissing: false))
+    /// Options for opening the deployment at the configured location.
+    func deploymentOptions(createIfMissing: Bool) throws -> Deployment.Options {
+        let location = try location()
+        if case .memory = location { throw Failure("this command needs a database file, not :memory:; pass --db PATH") }
+        return Deployment.Options(location: location, createIfMissing: createIfMissing, logger: LogSetup.logger)
+    }
+
+    /// Runs `body` with the deployment for agent, license, audit and stats commands, opened for as
+    /// long as it runs. A missing database and one at an older revision are refused (exit 2) with the fix.
+    func withDeployment<Result>(_ body: (Deployment) async throws -> Result) async throws -> Result {
+        try await Deployment.withOpened(try deploymentOptions(createIfMissing: false), body)
     }
 
     /// The `--as` agent as a principal (a trusted local tool holding the database).
@@ -72,9 +69,8 @@ struct GlobalOptions: ParsableArguments {
         return Principal(agentID: agent.id)
     }
 
-    /// Opens the deployment and resolves the `--as` agent.
-    func session() async throws -> (Deployment, Principal) {
-        let deployment = try await deployment()
-        return (deployment, try await principal(in: deployment))
+    /// Runs `body` with the deployment and the `--as` agent.
+    func withSession<Result>(_ body: (Deployment, Principal) async throws -> Result) async throws -> Result {
+        try await withDeployment { deployment in try await body(deployment, try await principal(in: deployment)) }
     }
 }
