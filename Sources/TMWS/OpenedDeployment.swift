@@ -28,9 +28,9 @@ extension Deployment {
     ) async throws -> Result {
         switch location {
         case .memory:
-            throw ConfigurationError("schema commands need a database file or PostgreSQL, not :memory:")
+            throw ConfigurationError(.unsupportedLocation, "schema commands need a database file or PostgreSQL, not :memory:")
         case .sqliteFile(let path):
-            guard databaseExists(at: path) else { throw ConfigurationError("no database at \(path); create one with `tmwsctl init`") }
+            guard databaseExists(at: path) else { throw ConfigurationError(.missingDatabase, "no database at \(path); create one with `tmwsctl init`") }
             return try await body(try SQLiteStore(path: path))
         case .postgres(let url):
             return try await withPostgres(url: url, logger: logger, body)

@@ -85,7 +85,7 @@ public struct Deployment: Sendable {
         case .sqliteFile(let path):
             let exists = Self.databaseExists(at: path)
             guard exists || options.createIfMissing else {
-                throw ConfigurationError("no database at \(path); create one with `tmwsctl init`")
+                throw ConfigurationError(.missingDatabase, "no database at \(path); create one with `tmwsctl init`")
             }
             let (secret, createdSecret) = try Self.secret(forDatabase: path, creating: !exists, environment: options.environment)
             let store = try SQLiteStore(path: path, configuration: options.sqlite)
@@ -95,10 +95,10 @@ public struct Deployment: Sendable {
 
         case .postgres:
             guard let store = options.externalStore else {
-                throw ConfigurationError("a PostgreSQL database needs the TMWS module: open it with Deployment.withOpened or Deployment.Resources")
+                throw ConfigurationError(.unsupportedLocation, "a PostgreSQL database needs the TMWS module: open it with Deployment.withOpened or Deployment.Resources")
             }
             guard let secret = try SigningSecret.fromEnvironment(options.environment) else {
-                throw ConfigurationError(
+                throw ConfigurationError(.missingSecret,
                     "a PostgreSQL deployment needs TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, the same secret on every server")
             }
             let keyFile = options.adminKeyFile ?? Self.defaultPostgresAdminKeyFile
@@ -121,7 +121,7 @@ public struct Deployment: Sendable {
         var bootstrap: Bootstrap?
         if revision == nil {
             guard create else {
-                throw ConfigurationError("the database \(options.location) is empty; create it with `tmwsctl init`")
+                throw ConfigurationError(.missingDatabase, "the database \(options.location) is empty; create it with `tmwsctl init`")
             }
             let applied = try await store.upgrade()
             if applied.first?.id == SchemaRevision.all.first?.id {
@@ -132,7 +132,7 @@ public struct Deployment: Sendable {
             }
         } else if revision != SchemaRevision.head {
             guard options.migrate else {
-                throw ConfigurationError(
+                throw ConfigurationError(.needsMigration,
                     "the database \(options.location) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)")
             }
             let applied = try await store.upgrade()
@@ -175,7 +175,7 @@ public struct Deployment: Sendable {
         let secretFile = secretFilePath(forDatabase: path)
         if FileManager.default.fileExists(atPath: secretFile) { return (try SigningSecret.load(fromFile: secretFile), nil) }
         guard creating else {
-            throw ConfigurationError(
+            throw ConfigurationError(.missingSecret,
                 "no signing secret: set TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, or restore \(secretFile) (a new secret would invalidate every issued key)")
         }
         return (try SigningSecret.createFile(at: secretFile, randomBytes: SystemSecureRandom().bytes(48)), secretFile)
@@ -211,14 +211,14 @@ public struct Deployment: Sendable {
         }
         let temporary = path + ".tmp-\(getpid())"
         let fd = Foundation.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw ConfigurationError("cannot create \(temporary) (errno \(errno))") }
+        guard fd >= 0 else { throw ConfigurationError(.fileAccess, "cannot create \(temporary) (errno \(errno))") }
         let bytes = Array(text.utf8)
         let written = write(fd, bytes, bytes.count)
         fsync(fd)
         close(fd)
         guard written == bytes.count, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw ConfigurationError("cannot write \(path)")
+            throw ConfigurationError(.fileAccess, "cannot write \(path)")
         }
     }
 }

@@ -18,7 +18,7 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     public init(_ bytes: some Sequence<UInt8>) throws(ConfigurationError) {
         let bytes = Array(bytes)
         guard bytes.count >= Self.minimumLength else {
-            throw ConfigurationError(
+            throw ConfigurationError(.invalidSecret,
                 "the signing secret is \(bytes.count) bytes long; at least \(Self.minimumLength) are required")
         }
         key = SymmetricKey(data: bytes)
@@ -33,10 +33,10 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
         switch (inline, file) {
         case (nil, nil): return nil
         case (_?, _?):
-            throw ConfigurationError("set either TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, not both")
+            throw ConfigurationError(.invalidSecret, "set either TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, not both")
         case (let inline?, nil):
             do { return try SigningSecret(Array(inline.utf8)) } catch {
-                throw ConfigurationError("TMWS_SECRET_KEY is too short: \(error.message)")
+                throw ConfigurationError(.invalidSecret, "TMWS_SECRET_KEY is too short: \(error.message)")
             }
         case (nil, let path?):
             return try load(fromFile: path)
@@ -46,12 +46,12 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     /// Loads the secret from a file (trailing whitespace and newlines are not part of it).
     public static func load(fromFile path: String) throws(ConfigurationError) -> SigningSecret {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("cannot read the signing secret file \(path)")
+            throw ConfigurationError(.invalidSecret, "cannot read the signing secret file \(path)")
         }
         var bytes = Array(data)
         while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { bytes.removeLast() }
         do { return try SigningSecret(bytes) } catch {
-            throw ConfigurationError("the signing secret file \(path) is too short: \(error.message)")
+            throw ConfigurationError(.invalidSecret, "the signing secret file \(path) is too short: \(error.message)")
         }
     }
 
@@ -65,23 +65,15 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ConfigurationError("cannot create the signing secret file \(path) (errno \(errno))") }
+        guard fd >= 0 else { throw ConfigurationError(.fileAccess, "cannot create the signing secret file \(path) (errno \(errno))") }
         defer { close(fd) }
         let bytes = Array((text + "\n").utf8)
         guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw ConfigurationError("cannot write the signing secret file \(path)")
+            throw ConfigurationError(.fileAccess, "cannot write the signing secret file \(path)")
         }
         return try SigningSecret(Array(text.utf8))
     }
 
     public var description: String { "SigningSecret(redacted)" }
     public var debugDescription: String { description }
-}
-
-/// A configuration problem found at startup: a missing or short secret, an unreadable file, a bad
-/// database URL. The message says what is wrong and how to fix it, and never contains a secret.
-public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { "configuration error: \(message)" }
 }
