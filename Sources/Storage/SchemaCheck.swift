@@ -23,3 +23,60 @@ public struct SchemaCheck: Sendable, Hashable {
         self.found = found
     }
 }
+
+/// What the deployment guide's "Schema Verification" section expects, as one list: every backend
+/// probes these, in this order, each in its own catalog, and reports one ``SchemaCheck`` apiece.
+package enum SchemaExpectation: Sendable, Hashable {
+    /// `alembic_version` names ``SchemaRevision/head``.
+    case revisionAtHead
+    /// A `TEXT NOT NULL` column with a string default.
+    case textColumn(table: String, name: String, defaultValue: String)
+    /// An index on `columns`, in order.
+    case index(table: String, name: String, columns: [String])
+    /// A table with this many columns and secondary indexes.
+    case table(name: String, columns: Int, indexes: Int)
+    /// The backend's own integrity check.
+    case integrity
+
+    /// The guide's checks.
+    package static let deploymentGuide: [SchemaExpectation] = [
+        .revisionAtHead,
+        .textColumn(table: "agents", name: "role", defaultValue: "viewer"),
+        .index(table: "agents", name: "ix_agents_role", columns: ["role"]),
+        .textColumn(table: "agents", name: "tier", defaultValue: "FREE"),
+        .index(table: "agents", name: "ix_agents_tier", columns: ["tier"]),
+        .table(name: "license_keys", columns: 15, indexes: 5),
+        .table(name: "license_usage_history", columns: 7, indexes: 3),
+        .integrity,
+    ]
+}
+
+extension SchemaCheck {
+    /// The revision check, for the revision a backend read (`nil`: no revision table or row).
+    package static func revision(found revision: String?) -> SchemaCheck {
+        SchemaCheck(
+            name: "revision at head", passed: revision == SchemaRevision.head, expected: "\(SchemaRevision.head) (head)",
+            found: revision ?? "none")
+    }
+
+    /// A column check: `found` is the backend's `name|type|notnull|default` text, `nil` when missing.
+    package static func column(table: String, name: String, expected: String, found: String?) -> SchemaCheck {
+        SchemaCheck(name: "\(table).\(name) column", passed: found == expected, expected: expected, found: found ?? "missing")
+    }
+
+    /// An index check: `indexed` is the columns found, in order (empty when the index is missing).
+    package static func index(table: String, name: String, columns: [String], indexed: [String]) -> SchemaCheck {
+        let expected = "\(name) ON \(table) (\(columns.joined(separator: ", ")))"
+        guard !indexed.isEmpty else { return SchemaCheck(name: "\(name) index", passed: false, expected: expected, found: "missing") }
+        let found = "\(name) ON \(table) (\(indexed.joined(separator: ", ")))"
+        return SchemaCheck(name: "\(name) index", passed: indexed == columns, expected: expected, found: found)
+    }
+
+    /// A table check: `counts` is (columns, secondary indexes), `nil` when the table is missing.
+    package static func table(_ name: String, columns: Int, indexes: Int, counts: (columns: Int, indexes: Int)?) -> SchemaCheck {
+        let expected = "\(columns) columns, \(indexes) indexes"
+        guard let counts else { return SchemaCheck(name: "\(name) table", passed: false, expected: expected, found: "missing") }
+        let found = "\(counts.columns) columns, \(counts.indexes) indexes"
+        return SchemaCheck(name: "\(name) table", passed: found == expected, expected: expected, found: found)
+    }
+}

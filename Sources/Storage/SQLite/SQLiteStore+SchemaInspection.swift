@@ -13,57 +13,32 @@ extension SQLiteStore: SchemaVerifying {
     }
 
     static func schemaChecks(_ db: Database) throws -> [SchemaCheck] {
-        var checks: [SchemaCheck] = []
-        let revision = try db.tableExists("alembic_version")
-            ? try String.fetchOne(db, sql: "SELECT version_num FROM alembic_version") : nil
-        checks.append(
-            SchemaCheck(
-                name: "revision at head", passed: revision == SchemaRevision.head,
-                expected: "\(SchemaRevision.head) (head)", found: revision ?? "none"))
-        checks.append(try column(db, table: "agents", name: "role", type: "TEXT", defaultValue: "'viewer'"))
-        checks.append(try index(db, table: "agents", name: "ix_agents_role", columns: ["role"]))
-        checks.append(try column(db, table: "agents", name: "tier", type: "TEXT", defaultValue: "'FREE'"))
-        checks.append(try index(db, table: "agents", name: "ix_agents_tier", columns: ["tier"]))
-        checks.append(try table(db, "license_keys", columns: 15, indexes: 5))
-        checks.append(try table(db, "license_usage_history", columns: 7, indexes: 3))
-        let quick = try String.fetchAll(db, sql: "PRAGMA quick_check")
-        checks.append(
-            SchemaCheck(
-                name: "integrity (quick_check)", passed: quick == ["ok"], expected: "ok",
-                found: quick.prefix(3).joined(separator: "; ")))
-        return checks
-    }
-
-    private static func column(_ db: Database, table: String, name: String, type: String, defaultValue: String) throws -> SchemaCheck {
-        let expected = "\(name)|\(type)|1|\(defaultValue)"
-        let rows = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))")
-        guard let row = rows.first(where: { ($0["name"] as String?) == name }) else {
-            return SchemaCheck(name: "\(table).\(name) column", passed: false, expected: expected, found: "missing")
+        try SchemaExpectation.deploymentGuide.map { expectation in
+            switch expectation {
+            case .revisionAtHead:
+                let revision = try db.tableExists("alembic_version")
+                    ? try String.fetchOne(db, sql: "SELECT version_num FROM alembic_version") : nil
+                return .revision(found: revision)
+            case .textColumn(let table, let name, let defaultValue):
+                let row = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").first { ($0["name"] as String?) == name }
+                let found = row.map { "\(name)|\($0["type"] as String? ?? "")|\($0["notnull"] as Int? ?? 0)|\($0["dflt_value"] as String? ?? "NULL")" }
+                return .column(table: table, name: name, expected: "\(name)|TEXT|1|'\(defaultValue)'", found: found)
+            case .index(let table, let name, let columns):
+                let names = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?)", arguments: [table])
+                let indexed = names.contains(name)
+                    ? try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [name]) : []
+                return .index(table: table, name: name, columns: columns, indexed: indexed)
+            case .table(let name, let columns, let indexes):
+                guard try db.tableExists(name) else { return .table(name, columns: columns, indexes: indexes, counts: nil) }
+                let columnCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info(?)", arguments: [name]) ?? 0
+                let indexCount = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM pragma_index_list(?) WHERE origin = 'c'", arguments: [name]) ?? 0
+                return .table(name, columns: columns, indexes: indexes, counts: (columnCount, indexCount))
+            case .integrity:
+                let quick = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                return SchemaCheck(
+                    name: "integrity (quick_check)", passed: quick == ["ok"], expected: "ok", found: quick.prefix(3).joined(separator: "; "))
+            }
         }
-        let found = "\(name)|\(row["type"] as String? ?? "")|\(row["notnull"] as Int? ?? 0)|\(row["dflt_value"] as String? ?? "NULL")"
-        return SchemaCheck(name: "\(table).\(name) column", passed: found == expected, expected: expected, found: found)
-    }
-
-    private static func index(_ db: Database, table: String, name: String, columns: [String]) throws -> SchemaCheck {
-        let expected = "\(name) ON \(table) (\(columns.joined(separator: ", ")))"
-        let names = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?)", arguments: [table])
-        guard names.contains(name) else {
-            return SchemaCheck(name: "\(name) index", passed: false, expected: expected, found: "missing")
-        }
-        let indexed = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [name])
-        let found = "\(name) ON \(table) (\(indexed.joined(separator: ", ")))"
-        return SchemaCheck(name: "\(name) index", passed: indexed == columns, expected: expected, found: found)
-    }
-
-    private static func table(_ db: Database, _ name: String, columns: Int, indexes: Int) throws -> SchemaCheck {
-        let expected = "\(columns) columns, \(indexes) indexes"
-        guard try db.tableExists(name) else {
-            return SchemaCheck(name: "\(name) table", passed: false, expected: expected, found: "missing")
-        }
-        let columnCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info(?)", arguments: [name]) ?? 0
-        let indexCount = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM pragma_index_list(?) WHERE origin = 'c'", arguments: [name]) ?? 0
-        let found = "\(columnCount) columns, \(indexCount) indexes"
-        return SchemaCheck(name: "\(name) table", passed: found == expected, expected: expected, found: found)
     }
 }
