@@ -69,19 +69,16 @@ struct PostgresRowReader {
 extension PostgresStore {
     /// The column lists the row reader expects, in order.
     enum Columns {
-        static let agent = "id, agent_id, display_name, namespace, status, tier, role, created_at, updated_at"
-        static let apiKey = "id, agent_id, key_hash, key_prefix, created_at, last_used_at, revoked_at"
-        static let audit = "id, event_type, severity, user_id, details::text, created_at"
-        static let license = """
-            id, agent_id, namespace, tier, license_key_hash, issued_at, expires_at, is_active, revoked_at, revoked_reason, \
-            revoked_by, created_at, last_validated_at, validation_count, metadata::text
-            """
-        static let usage = "id, license_id, agent_id, validated_at, valid, feature_accessed, failure_reason"
+        static let agent = RecordColumns.list(RecordColumns.agent)
+        static let apiKey = RecordColumns.list(RecordColumns.apiKey)
+        static let audit = RecordColumns.list(RecordColumns.audit, jsonSuffix: "::text")
+        static let license = RecordColumns.list(RecordColumns.license, jsonSuffix: "::text")
+        static let usage = RecordColumns.list(RecordColumns.usage)
 
-        /// A column list with each name prefixed by a table alias.
-        static func prefixed(_ columns: String, _ alias: String) -> String {
-            columns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        }
+        /// The agent's columns, each after the table alias.
+        static func agent(alias: String) -> String { RecordColumns.list(RecordColumns.agent, prefix: alias + ".") }
+        /// The API key's columns, each after the table alias.
+        static func apiKey(alias: String) -> String { RecordColumns.list(RecordColumns.apiKey, prefix: alias + ".") }
     }
 }
 

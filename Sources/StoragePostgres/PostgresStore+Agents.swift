@@ -96,7 +96,7 @@ extension PostgresStore {
             try await self.fetchOne(
                 connection,
                 """
-                SELECT \(unescaped: Columns.prefixed(Columns.apiKey, "k")), \(unescaped: Columns.prefixed(Columns.agent, "a"))
+                SELECT \(unescaped: Columns.apiKey(alias: "k")), \(unescaped: Columns.agent(alias: "a"))
                 FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id
                 WHERE k.key_hash = \(hash.storable) AND k.revoked_at IS NULL
                 """

@@ -44,7 +44,7 @@ extension PostgresStore {
         let rows = try await fetch(
             connection,
             """
-            SELECT date_trunc('milliseconds', clock_timestamp()), a.id IS NOT NULL, \(unescaped: Columns.prefixed(Columns.agent, "a"))
+            SELECT date_trunc('milliseconds', clock_timestamp()), a.id IS NOT NULL, \(unescaped: Columns.agent(alias: "a"))
             FROM (SELECT 1) AS one LEFT JOIN agents a ON a.id = \(id)
             """
         ) { row -> (Agent?, Date) in

@@ -110,14 +110,11 @@ extension StoredColumns {
 }
 
 extension Row {
-    static let agentColumns = "id, agent_id, display_name, namespace, status, tier, role, created_at, updated_at"
-    static let apiKeyColumns = "id, agent_id, key_hash, key_prefix, created_at, last_used_at, revoked_at"
-    static let auditColumns = "id, event_type, severity, user_id, details, created_at"
-    static let licenseColumns = """
-        id, agent_id, namespace, tier, license_key_hash, issued_at, expires_at, is_active, revoked_at, \
-        revoked_reason, revoked_by, created_at, last_validated_at, validation_count, metadata
-        """
-    static let usageColumns = "id, license_id, agent_id, validated_at, valid, feature_accessed, failure_reason"
+    static let agentColumns = RecordColumns.list(RecordColumns.agent)
+    static let apiKeyColumns = RecordColumns.list(RecordColumns.apiKey)
+    static let auditColumns = RecordColumns.list(RecordColumns.audit)
+    static let licenseColumns = RecordColumns.list(RecordColumns.license)
+    static let usageColumns = RecordColumns.list(RecordColumns.usage)
 }
 
 /// A value bound to a statement parameter by ``GRDB/Database/fetchFirst(sql:arguments:_:)`` and
