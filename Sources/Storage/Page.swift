@@ -21,6 +21,20 @@ package protocol KeysetOrdered: Sendable {
     var cursor: PageCursor { get }
 }
 
+extension Page {
+    /// Every item of a listing, reading `read` page after page (of up to 1,000) until the last.
+    package static func following(_ read: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        var cursor: String?
+        repeat {
+            let page = try await read(PageRequest(limit: 1000, cursor: cursor))
+            items += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return items
+    }
+}
+
 extension Page where Item: KeysetOrdered {
     /// The page of a keyset listing, from the rows a backend fetched after the cursor in the
     /// listing's order — one more than `limit` of them when there are, so that a next page shows

@@ -170,14 +170,7 @@ extension AgentStore {
 
     /// Every agent matching a filter, following the pages.
     public func allAgents(matching filter: AgentFilter = AgentFilter()) async throws -> [Agent] {
-        var result: [Agent] = []
-        var cursor: String?
-        repeat {
-            let page = try await agents(matching: filter, page: PageRequest(limit: 1000, cursor: cursor))
-            result += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return result
+        try await Page.following { try await agents(matching: filter, page: $0) }
     }
 }
 
@@ -206,14 +199,7 @@ extension LicenseStore {
 
     /// Every usage row of a license, newest first, following the pages.
     public func allUsageHistory(licenseID: UUID) async throws -> [UsageRecord] {
-        var result: [UsageRecord] = []
-        var cursor: String?
-        repeat {
-            let page = try await usageHistory(licenseID: licenseID, page: PageRequest(limit: 1000, cursor: cursor))
-            result += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return result
+        try await Page.following { try await usageHistory(licenseID: licenseID, page: $0) }
     }
 }
 

@@ -4,6 +4,13 @@ import MCP
 import Synchronization
 import TMWSMCPServing
 
+/// A count shared between a tool and its test.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
+
 /// A gate a tool waits at until the test opens it.
 final class Gate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>], arrived: Int)>((false, [], 0))
@@ -36,15 +43,18 @@ final class Gate: Sendable {
 /// arguments), `wait` blocks at a gate. Credentials `key-<owner>` are valid for `<owner>`.
 struct TestServer {
     let gate = Gate()
+    /// How many `echo` calls have finished.
+    let echoes = Counter()
     let dispatcher: MCPDispatcher
     let endpoint: MCPHTTPEndpoint
 
     init(limits: LegacySessions.Limits = .init()) {
-        let gate = self.gate
+        let gate = self.gate, echoes = self.echoes
         let echo = MCPTool(
             Tool(name: "echo", description: "echoes", inputSchema: ["type": "object"])
         ) { arguments, context in
             let structured: Value = ["credential": context.credential.map(Value.string) ?? .null, "arguments": .object(arguments ?? [:])]
+            echoes.increment()
             return .text(context.credential ?? "none", structured: structured)
         }
         let wait = MCPTool(Tool(name: "wait", description: "waits at the gate", inputSchema: ["type": "object"])) { _, context in

@@ -20,7 +20,11 @@ struct CLIRunner {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// Runs `tmwsctl ARGS` with `--db` defaulting to this runner's database (via the environment).
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+    ///
+    /// Waits for the process without holding a thread: a synchronous `waitUntilExit()` parks one
+    /// of Swift's cooperative threads for the whole run, and a few CLI tests in parallel (two
+    /// threads on a 2-core machine) stalled every other test of the suite.
+    func run(_ arguments: [String], stdin: String? = nil) async throws -> Outcome {
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = arguments
@@ -48,8 +52,18 @@ struct CLIRunner {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        try process.run()
-        process.waitUntilExit()
+        var launchError: (any Error)?
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            process.terminationHandler = { _ in finished.resume() }
+            do {
+                try process.run()
+            } catch {
+                launchError = error
+                process.terminationHandler = nil
+                finished.resume()
+            }
+        }
+        if let launchError { throw launchError }
         return Outcome(
             status: process.terminationStatus,
             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
