@@ -47,11 +47,16 @@ extension Deployment {
         }
     }
 
+    /// The PostgreSQL store for `url`, its pool not started.
+    static func postgresStore(url: String, logger: Logger) throws -> PostgresStore {
+        PostgresStore(configuration: try PostgresStore.Configuration(url: url), logger: logger)
+    }
+
     /// A PostgreSQL store whose pool runs while `body` does.
     static func withPostgres<Result>(
         url: String, logger: Logger, _ body: (PostgresStore) async throws -> Result
     ) async throws -> Result {
-        let store = PostgresStore(configuration: try PostgresStore.Configuration(url: url), logger: logger)
+        let store = try postgresStore(url: url, logger: logger)
         try await store.checkConnection()
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { await store.run() }
@@ -86,7 +91,7 @@ extension Deployment {
                 postgres = nil
                 return
             }
-            let store = PostgresStore(configuration: try PostgresStore.Configuration(url: url), logger: options.logger)
+            let store = try Deployment.postgresStore(url: url, logger: options.logger)
             var options = options
             options.externalStore = store
             self.options = options

@@ -29,7 +29,6 @@ public final class MCPStdioServer: Sendable {
     private let dispatcher: MCPDispatcher
     private let credential: String?
     private let input: Int32
-    private let output: Int32
     private let logger: Logger
     private let state = Mutex(State())
     private let writer: LineWriter
@@ -52,7 +51,6 @@ public final class MCPStdioServer: Sendable {
         self.dispatcher = dispatcher
         self.credential = credential
         self.input = input
-        self.output = output
         self.logger = logger
         writer = LineWriter(descriptor: output) { error in
             logger.error("stdout write failed; answers are dropped from now on", metadata: ["errno": "\(error)"])
