@@ -7,7 +7,9 @@ import TMWSRBAC
 import TMWSStorage
 
 /// Executes tool calls: authenticates the caller's API key on every call, checks the arguments
-/// against the tool's schema, calls ``TMWSLicenseCore/LicenseService``, and maps the outcome to a
+/// against the tool's schema, calls the services (``TMWSLicenseCore/LicenseService``,
+/// ``TMWSLicenseCore/AgentAdministration`` for `whoami`, ``TMWSLicenseCore/AuditService`` for the
+/// audit log), and maps the outcome to a
 /// tool result. Domain failures are `isError` results with DESIGN.md's codes; nothing here decides
 /// who may do what.
 ///
@@ -15,24 +17,35 @@ import TMWSStorage
 /// closure that runs it.
 public struct LicenseToolHandler: Sendable {
     let service: LicenseService
+    let agents: AgentAdministration
+    let audit: AuditService
     let authenticator: APIKeyAuthenticator
     let clock: @Sendable () -> Date
     let logger: Logger
 
     public init(
-        service: LicenseService, authenticator: APIKeyAuthenticator, clock: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = Logger(label: "tmws.mcp")
+        licenses: LicenseService, agents: AgentAdministration, audit: AuditService, authenticator: APIKeyAuthenticator,
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "tmws.mcp")
     ) {
-        self.service = service
+        self.service = licenses
+        self.agents = agents
+        self.audit = audit
         self.authenticator = authenticator
         self.clock = clock
         self.logger = logger
     }
 
+    /// The tools of a deployment, over its services and authenticator.
+    public init(deployment: Deployment, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "tmws.mcp")) {
+        self.init(
+            licenses: deployment.licenses, agents: deployment.agents, audit: deployment.audit,
+            authenticator: deployment.authenticator, clock: clock, logger: logger)
+    }
+
     /// The tools, in listing order (the five license tools first).
     public var tools: [MCPTool] {
-        typealias Limits = LicenseService.Limits
-        let service = self.service, clock = self.clock
+        typealias Limits = ServiceLimits
+        let service = self.service, agents = self.agents, audit = self.audit, clock = self.clock
         return [
             tool(ToolCatalog.generateLicenseKey) { args, principal in
                 let tier = try args.choice("tier", required: true, LicenseTier.init(parsing:), allowed: ToolCatalog.tiers)!
@@ -69,14 +82,14 @@ public struct LicenseToolHandler: Sendable {
                 return ToolResults.licenses(page, now: clock())
             },
             tool(ToolCatalog.whoami) { _, principal in
-                ToolResults.agent(try await service.whoami(as: principal))
+                ToolResults.agent(try await agents.whoami(as: principal))
             },
             tool(ToolCatalog.queryAuditLog) { args, principal in
                 let filter = AuditFilter(
-                    eventType: try args.string("event_type", maxLength: 64), userID: try args.uuid("agent_id"),
+                    eventType: try args.string("event_type", maxLength: 64).map(AuditEventType.init(rawValue:)), userID: try args.uuid("agent_id"),
                     since: try args.date("since"), until: try args.date("until"),
                     result: try args.choice("result", { ["ALLOW", "DENY"].contains($0) ? $0 : nil }, allowed: ["ALLOW", "DENY"]))
-                let page = try await service.auditLog(
+                let page = try await audit.events(
                     as: principal, filter: filter, limit: try args.integer("limit", in: Limits.pageSize) ?? 100,
                     cursor: try args.string("cursor", maxLength: 512))
                 return ToolResults.audit(page)
@@ -136,7 +149,7 @@ public struct LicenseToolHandler: Sendable {
         let featureAccessed: String?
         do {
             key = try args.requiredString("key", maxLength: 256)
-            featureAccessed = try args.string("feature_accessed", maxLength: LicenseService.Limits.featureBytes)
+            featureAccessed = try args.string("feature_accessed", maxLength: ServiceLimits.featureBytes)
         } catch {
             _ = try await authenticate(apiKey)
             throw error

@@ -14,11 +14,11 @@ public enum ToolCatalog {
         inputSchema: Schema.object(
             [
                 "tier": Schema.enumeration("license tier", tiers),
-                "expires_days": Schema.integer("days until expiry (30–3650); omit for perpetual", LicenseService.Limits.expiresDays),
+                "expires_days": Schema.integer("days until expiry (30–3650); omit for perpetual", ServiceLimits.expiresDays),
                 "metadata": [
                     "type": "object", "description": "free-form string metadata stored with the license",
-                    "additionalProperties": ["type": "string", "maxLength": .int(LicenseService.Limits.metadataValueBytes)],
-                    "maxProperties": .int(LicenseService.Limits.metadataEntries),
+                    "additionalProperties": ["type": "string", "maxLength": .int(ServiceLimits.metadataValueBytes)],
+                    "maxProperties": .int(ServiceLimits.metadataEntries),
                 ],
             ], required: ["tier"]),
         annotations: .init(title: "Generate a license key", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false),
@@ -38,7 +38,7 @@ public enum ToolCatalog {
         inputSchema: Schema.object(
             [
                 "key": Schema.string("the license key, TMWS-{TIER}-{UUID}-{CHECKSUM}", maxLength: 256),
-                "feature_accessed": Schema.string("the feature about to be used, recorded with the attempt", maxLength: LicenseService.Limits.featureBytes),
+                "feature_accessed": Schema.string("the feature about to be used, recorded with the attempt", maxLength: ServiceLimits.featureBytes),
             ], required: ["key"]),
         annotations: .init(title: "Validate a license key", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false),
         outputSchema: Schema.output(
@@ -57,7 +57,7 @@ public enum ToolCatalog {
         inputSchema: Schema.object(
             [
                 "license_id": Schema.uuid("the license id (the UUID inside the key)"),
-                "reason": Schema.string("why the license is revoked", maxLength: LicenseService.Limits.reasonBytes),
+                "reason": Schema.string("why the license is revoked", maxLength: ServiceLimits.reasonBytes),
             ], required: ["license_id"]),
         annotations: .init(title: "Revoke a license", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false),
         outputSchema: Schema.output(

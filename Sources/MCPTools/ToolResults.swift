@@ -113,7 +113,7 @@ enum ToolResults {
     static func audit(_ page: Page<AuditEvent>) -> ToolResult {
         let items: [Value] = page.items.map { event in
             [
-                "id": .int(Int(event.id)), "event_type": .string(event.eventType), "severity": .string(event.severity.rawValue),
+                "id": .int(Int(event.id)), "event_type": .string(event.eventType.rawValue), "severity": .string(event.severity.rawValue),
                 "user_id": id(event.userID), "details": .object(event.details.mapValues { .string($0) }),
                 "created_at": time(event.createdAt),
             ]

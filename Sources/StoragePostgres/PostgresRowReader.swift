@@ -45,7 +45,7 @@ struct PostgresRowReader {
     /// The columns of ``PostgresStore/Columns/audit``.
     mutating func auditEvent() throws -> AuditEvent {
         AuditEvent(
-            id: try next(), eventType: try next(), severity: AuditSeverity(rawValue: try next()), userID: try next(),
+            id: try next(), eventType: AuditEventType(try next() as String), severity: AuditSeverity(rawValue: try next()), userID: try next(),
             details: try jsonObject(), createdAt: try date())
     }
 

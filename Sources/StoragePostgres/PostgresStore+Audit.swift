@@ -11,7 +11,7 @@ extension PostgresStore {
 
     @discardableResult
     func insertAudit(_ connection: PostgresConnection, _ event: NewAuditEvent, at now: Date) async throws -> AuditEvent {
-        let eventType = event.eventType.storable
+        let eventType = event.eventType.rawValue.storable
         let severity = event.severity.rawValue.storable
         let details = JSONText.encode(event.details).storable
         let ids = try await fetch(
@@ -24,7 +24,7 @@ extension PostgresStore {
         ) { try $0.next(Int64.self) }
         guard let id = ids.first else { throw StorageError(.internalError, "PostgreSQL returned no audit row id") }
         return AuditEvent(
-            id: id, eventType: eventType, severity: AuditSeverity(rawValue: severity), userID: event.userID,
+            id: id, eventType: AuditEventType(eventType), severity: AuditSeverity(rawValue: severity), userID: event.userID,
             details: try JSONText.decode(details), createdAt: now)
     }
 
@@ -76,7 +76,7 @@ extension PostgresStore {
 
     static func auditQuery(_ select: String, _ filter: AuditFilter) -> PostgresFilterQuery {
         var query = PostgresFilterQuery(select)
-        query.where("event_type = ?", filter.eventType?.storable)
+        query.where("event_type = ?", filter.eventType?.rawValue.storable)
         query.where("user_id = ?", filter.userID)
         query.where("created_at >= ?", filter.since?.postgres)
         query.where("created_at < ?", filter.until?.postgres)

@@ -34,7 +34,7 @@ struct ServerLauncher: Service, CustomStringConvertible {
             logger.critical("cannot start: \(error)")
             throw StartupFailure()
         }
-        let handler = LicenseToolHandler(service: deployment.service, authenticator: deployment.authenticator, logger: logger)
+        let handler = LicenseToolHandler(deployment: deployment, logger: logger)
         let dispatcher = LicenseMCPServer.dispatcher(handler: handler)
         let services: [any Service]
         if let address = http {

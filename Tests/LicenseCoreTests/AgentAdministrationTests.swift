@@ -15,17 +15,17 @@ import Testing
         let denied = LicenseError(.permissionDenied, "")
         await #expect(throws: denied) { try await f.service.generateLicenseKey(as: agent, tier: .pro) }
 
-        let promoted = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .editor)
+        let promoted = try await f.agents.setAgentRole(as: admin, agentNamed: "worker", to: .editor)
         #expect(promoted.role == "editor")
         let generated = try await f.service.generateLicenseKey(as: agent, tier: .pro)
         await #expect(throws: denied) { try await f.service.revokeLicenseKey(as: agent, id: generated.license.id) }
 
-        _ = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .admin)
-        #expect(try await f.service.auditLog(as: agent, limit: 1).items.count == 1)
+        _ = try await f.agents.setAgentRole(as: admin, agentNamed: "worker", to: .admin)
+        #expect(try await f.audit.events(as: agent, limit: 1).items.count == 1)
 
-        _ = try await f.service.setAgentRole(as: admin, agentNamed: "worker", to: .viewer)
+        _ = try await f.agents.setAgentRole(as: admin, agentNamed: "worker", to: .viewer)
         await #expect(throws: denied) { try await f.service.generateLicenseKey(as: agent, tier: .pro) }
-        await #expect(throws: denied) { try await f.service.auditLog(as: agent) }
+        await #expect(throws: denied) { try await f.audit.events(as: agent) }
         // Still the owner: reading its own license stays allowed.
         #expect(try await f.service.licenseInfo(as: agent, id: generated.license.id).status == .active)
 
@@ -44,7 +44,7 @@ import Testing
         let generated = try await f.generate(by: editor)
         #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).valid)
 
-        let suspended = try await f.service.setAgentStatus(as: admin, agentNamed: "editor", to: .suspended)
+        let suspended = try await f.agents.setAgentStatus(as: admin, agentNamed: "editor", to: .suspended)
         #expect(suspended.status == .suspended)
         let denied = LicenseError(.permissionDenied, "")
         let error = await #expect(throws: denied) { try await f.service.validateLicenseKey(as: editor, key: generated.key) }
@@ -56,7 +56,7 @@ import Testing
         // The suspended agent's licenses keep working for others.
         #expect(try await f.service.validateLicenseKey(as: admin, key: generated.key).valid)
 
-        _ = try await f.service.setAgentStatus(as: admin, agentNamed: "editor", to: .active)
+        _ = try await f.agents.setAgentStatus(as: admin, agentNamed: "editor", to: .active)
         #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).valid)
         #expect(try await f.license(generated.license.id)?.validationCount == 3)
 
@@ -71,11 +71,11 @@ import Testing
         let f = try await ServiceFixture(backend)
         let root = try await f.agent("root", role: .admin)
         let admin = try await f.agent("admin", role: .admin)
-        _ = try await f.service.setAgentStatus(as: root, agentNamed: "admin", to: .suspended)
+        _ = try await f.agents.setAgentStatus(as: root, agentNamed: "admin", to: .suspended)
         let denied = LicenseError(.permissionDenied, "")
-        await #expect(throws: denied) { try await f.service.setAgentStatus(as: admin, agentNamed: "admin", to: .active) }
-        await #expect(throws: denied) { try await f.service.setAgentRole(as: admin, agentNamed: "root", to: .viewer) }
-        await #expect(throws: denied) { try await f.service.auditLog(as: admin) }
+        await #expect(throws: denied) { try await f.agents.setAgentStatus(as: admin, agentNamed: "admin", to: .active) }
+        await #expect(throws: denied) { try await f.agents.setAgentRole(as: admin, agentNamed: "root", to: .viewer) }
+        await #expect(throws: denied) { try await f.audit.events(as: admin) }
         #expect(try await f.store.agent(named: "root")?.role == "admin")
         #expect(try await f.storedAgent(admin)?.status == .suspended)
     }
@@ -85,12 +85,12 @@ import Testing
         let f = try await ServiceFixture(backend)
         let admin = try await f.agent("admin", role: .admin)
         _ = try await f.agent("target", role: .viewer)
-        await #expect(throws: LicenseError(.notFound, "")) { try await f.service.setAgentRole(as: admin, agentNamed: "ghost", to: .editor) }
+        await #expect(throws: LicenseError(.notFound, "")) { try await f.agents.setAgentRole(as: admin, agentNamed: "ghost", to: .editor) }
         await #expect(throws: LicenseError(.notFound, "")) {
-            try await f.service.setAgentStatus(as: admin, agentNamed: "ghost", to: .suspended)
+            try await f.agents.setAgentStatus(as: admin, agentNamed: "ghost", to: .suspended)
         }
         await #expect(throws: LicenseError(.invalidArgument, "")) {
-            try await f.service.setAgentStatus(as: admin, agentNamed: "target", to: AgentStatus(rawValue: "deleted"))
+            try await f.agents.setAgentStatus(as: admin, agentNamed: "target", to: AgentStatus(rawValue: "deleted"))
         }
         #expect(try await f.store.agent(named: "target")?.status == .active)
         // An unknown principal (no such agent) is denied, not an error of another kind.

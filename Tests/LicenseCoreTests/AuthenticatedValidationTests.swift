@@ -98,7 +98,7 @@ import Testing
     func aBadFeatureFromAnAuthenticatedCallerIsAnArgumentError(_ backend: StoreBackend) async throws {
         let s = try await Setup(backend)
         let before = try await s.rows()
-        for feature in ["bad\u{0}feature", String(repeating: "f", count: LicenseService.Limits.featureBytes + 1)] {
+        for feature in ["bad\u{0}feature", String(repeating: "f", count: ServiceLimits.featureBytes + 1)] {
             guard case .failure(let error) = await s.combined(feature: feature) else {
                 Issue.record("accepted")
                 continue

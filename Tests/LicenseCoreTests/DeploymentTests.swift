@@ -32,12 +32,12 @@ import Testing
         let key = try String(contentsOfFile: bootstrap.adminKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let admin = try await first.authenticator.authenticate(key)
         #expect(admin.agentID == bootstrap.admin.id)
-        let generated = try await first.service.generateLicenseKey(as: admin, tier: .pro)
+        let generated = try await first.licenses.generateLicenseKey(as: admin, tier: .pro)
 
         // Reopened: no second bootstrap, the same secret (the key still validates), one admin agent.
         let second = try await Deployment.open(Self.options(directory, create: false))
         #expect(second.bootstrap == nil)
-        #expect(try await second.service.validateLicenseKey(as: try await second.authenticator.authenticate(key), key: generated.key).valid)
+        #expect(try await second.licenses.validateLicenseKey(as: try await second.authenticator.authenticate(key), key: generated.key).valid)
         #expect(try await second.store.allAgents().map(\.name) == [Deployment.adminName])
     }
 

@@ -28,7 +28,7 @@ import Testing
 
         /// Runs every service operation once; each must throw `unavailable`.
         func everyOperationIsUnavailable() async {
-            let s = f.service, id = generated.license.id, key = generated.key
+            let s = f.service, a = f.agents, audit = f.audit, id = generated.license.id, key = generated.key
             let unavailable = LicenseError(.unavailable, "")
             await #expect(throws: unavailable) { try await s.generateLicenseKey(as: editor, tier: .enterprise, expiresDays: 30) }
             await #expect(throws: unavailable) { try await s.validateLicenseKey(as: editor, key: key) }
@@ -37,10 +37,10 @@ import Testing
             await #expect(throws: unavailable) { try await s.usageHistory(as: editor, licenseID: id) }
             await #expect(throws: unavailable) { try await s.licenseInfo(as: editor, id: id) }
             await #expect(throws: unavailable) { try await s.listLicenses(as: admin) }
-            await #expect(throws: unavailable) { try await s.setAgentRole(as: admin, agentNamed: "target", to: .admin) }
-            await #expect(throws: unavailable) { try await s.setAgentTier(as: admin, agentNamed: "target", to: .enterprise) }
-            await #expect(throws: unavailable) { try await s.setAgentStatus(as: admin, agentNamed: "target", to: .suspended) }
-            await #expect(throws: unavailable) { try await s.auditLog(as: admin) }
+            await #expect(throws: unavailable) { try await a.setAgentRole(as: admin, agentNamed: "target", to: .admin) }
+            await #expect(throws: unavailable) { try await a.setAgentTier(as: admin, agentNamed: "target", to: .enterprise) }
+            await #expect(throws: unavailable) { try await a.setAgentStatus(as: admin, agentNamed: "target", to: .suspended) }
+            await #expect(throws: unavailable) { try await audit.events(as: admin) }
         }
 
         /// Nothing the failed operations asked for was written.
@@ -51,7 +51,7 @@ import Testing
             #expect(try await f.usageCounts().total == 0)
             let target = try #require(try await f.store.agent(named: "target"))
             #expect(target.role == "viewer" && target.tier == "FREE" && target.status == .active)
-            for type in ["license_revoked", "role_changed", "tier_changed", "status_changed"] {
+            for type: AuditEventType in [.licenseRevoked, .roleChanged, .tierChanged, .statusChanged] {
                 #expect(try await f.auditEvents(type).isEmpty)
             }
             #expect(try await f.auditEvents("license_generated").count == 1)
@@ -62,17 +62,17 @@ import Testing
 
         /// Every operation succeeds.
         func everyOperationWorks() async throws {
-            let s = f.service, id = generated.license.id
+            let s = f.service, a = f.agents, audit = f.audit, id = generated.license.id
             #expect(try await s.validateLicenseKey(as: editor, key: generated.key).valid)
             #expect(try await s.licenseInfo(as: editor, id: id).validationCount == 1)
             #expect(try await s.usageHistory(as: editor, licenseID: id).items.count == 1)
             #expect(try await s.listLicenses(as: admin).items.count == 1)
             _ = try await s.generateLicenseKey(as: editor, tier: .free)
-            #expect(try await s.setAgentTier(as: admin, agentNamed: "target", to: .pro).tier == "PRO")
-            #expect(try await s.setAgentRole(as: admin, agentNamed: "target", to: .editor).role == "editor")
-            #expect(try await s.setAgentStatus(as: admin, agentNamed: "target", to: .suspended).status == .suspended)
+            #expect(try await a.setAgentTier(as: admin, agentNamed: "target", to: .pro).tier == "PRO")
+            #expect(try await a.setAgentRole(as: admin, agentNamed: "target", to: .editor).role == "editor")
+            #expect(try await a.setAgentStatus(as: admin, agentNamed: "target", to: .suspended).status == .suspended)
             #expect(try await s.revokeLicenseKey(as: admin, id: id).alreadyRevoked == false)
-            #expect(try await s.auditLog(as: admin, limit: 5).items.count == 5)
+            #expect(try await audit.events(as: admin, limit: 5).items.count == 5)
         }
     }
 
@@ -105,7 +105,7 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func failuresAfterTheCheckAreUnavailable(_ backend: StoreBackend) async throws {
         let world = try await World(backend)
-        let s = world.f.service, id = world.generated.license.id, key = world.generated.key
+        let s = world.f.service, a = world.f.agents, audit = world.f.audit, id = world.generated.license.id, key = world.generated.key
         let (admin, editor) = (world.admin, world.editor)
         let unavailable = LicenseError(.unavailable, "")
         for fault in Self.faults {
@@ -117,11 +117,11 @@ import Testing
                 (.license, { _ = try await s.usageHistory(as: editor, licenseID: id) }),
                 (.usageHistory, { _ = try await s.usageHistory(as: editor, licenseID: id) }),
                 (.licenses, { _ = try await s.listLicenses(as: admin) }),
-                (.agentByName, { _ = try await s.setAgentRole(as: admin, agentNamed: "target", to: .admin) }),
-                (.updateAgent, { _ = try await s.setAgentRole(as: admin, agentNamed: "target", to: .admin) }),
-                (.updateAgent, { _ = try await s.setAgentTier(as: admin, agentNamed: "target", to: .enterprise) }),
-                (.updateAgent, { _ = try await s.setAgentStatus(as: admin, agentNamed: "target", to: .suspended) }),
-                (.auditEvents, { _ = try await s.auditLog(as: admin) }),
+                (.agentByName, { _ = try await a.setAgentRole(as: admin, agentNamed: "target", to: .admin) }),
+                (.updateAgent, { _ = try await a.setAgentRole(as: admin, agentNamed: "target", to: .admin) }),
+                (.updateAgent, { _ = try await a.setAgentTier(as: admin, agentNamed: "target", to: .enterprise) }),
+                (.updateAgent, { _ = try await a.setAgentStatus(as: admin, agentNamed: "target", to: .suspended) }),
+                (.auditEvents, { _ = try await audit.events(as: admin) }),
             ]
             for (operation, call) in cases {
                 world.faults.fail([operation], with: fault)

@@ -74,8 +74,8 @@ import Testing
     func metadataBounds(_ backend: StoreBackend) async throws {
         let f = try await ServiceFixture(backend)
         let editor = try await f.agent("editor", role: .editor)
-        let limits = (entries: LicenseService.Limits.metadataEntries, key: LicenseService.Limits.metadataKeyBytes,
-                      value: LicenseService.Limits.metadataValueBytes)
+        let limits = (entries: ServiceLimits.metadataEntries, key: ServiceLimits.metadataKeyBytes,
+                      value: ServiceLimits.metadataValueBytes)
         let tooMany = Dictionary(uniqueKeysWithValues: (0...limits.entries).map { ("k\($0)", "v") })
         let refused: [[String: String]] = [
             tooMany,
@@ -110,15 +110,15 @@ import Testing
         let before = try await f.usageCounts()
         await #expect(throws: LicenseError(.invalidArgument, "")) {
             try await f.service.validateLicenseKey(
-                as: admin, key: generated.key, featureAccessed: String(repeating: "f", count: LicenseService.Limits.featureBytes + 1))
+                as: admin, key: generated.key, featureAccessed: String(repeating: "f", count: ServiceLimits.featureBytes + 1))
         }
         #expect(try await f.usageCounts() == before)
         await #expect(throws: LicenseError(.invalidArgument, "")) {
             try await f.service.revokeLicenseKey(
-                as: admin, id: generated.license.id, reason: String(repeating: "r", count: LicenseService.Limits.reasonBytes + 1))
+                as: admin, id: generated.license.id, reason: String(repeating: "r", count: ServiceLimits.reasonBytes + 1))
         }
         #expect(try await f.license(generated.license.id)?.revokedAt == nil)
-        let feature = String(repeating: "f", count: LicenseService.Limits.featureBytes)
+        let feature = String(repeating: "f", count: ServiceLimits.featureBytes)
         #expect(try await f.service.validateLicenseKey(as: admin, key: generated.key, featureAccessed: feature).valid)
     }
 

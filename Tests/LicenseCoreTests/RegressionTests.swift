@@ -106,13 +106,13 @@ import Testing
         _ = try await f.generate(by: editor, tier: .enterprise, days: nil)
         #expect(try await f.storedAgent(editor)?.tier == "FREE")
         let error = await #expect(throws: LicenseError(.permissionDenied, "")) {
-            try await f.service.setAgentTier(as: editor, agentNamed: "editor", to: .enterprise)
+            try await f.agents.setAgentTier(as: editor, agentNamed: "editor", to: .enterprise)
         }
         #expect(error?.reason == .roleLacksPermission)
         #expect(try await f.storedAgent(editor)?.tier == "FREE")
         #expect(try await f.auditEvents("tier_changed").isEmpty)
 
-        let changed = try await f.service.setAgentTier(as: admin, agentNamed: "editor", to: .enterprise)
+        let changed = try await f.agents.setAgentTier(as: admin, agentNamed: "editor", to: .enterprise)
         #expect(changed.tier == "ENTERPRISE" && changed.id == editor.agentID)
         #expect(try await f.storedAgent(editor)?.tier == "ENTERPRISE")
         let events = try await f.auditEvents("tier_changed")
@@ -120,7 +120,7 @@ import Testing
         #expect(events.first?.userID == admin.agentID)
         #expect(events.first?.details["agent"] == "editor")
         #expect(events.first?.details["from"] == "FREE" && events.first?.details["to"] == "ENTERPRISE")
-        await #expect(throws: LicenseError(.notFound, "")) { try await f.service.setAgentTier(as: admin, agentNamed: "nobody", to: .pro) }
+        await #expect(throws: LicenseError(.notFound, "")) { try await f.agents.setAgentTier(as: admin, agentNamed: "nobody", to: .pro) }
     }
 
     /// (d) The original ignored `is_active = 0` set by an operator. Set it with raw SQL on the file

@@ -17,6 +17,8 @@ struct ServiceFixture {
     /// The wrapper the service talks to, when faults are injected.
     let faults: InterceptingStore?
     let service: LicenseService
+    let agents: AgentAdministration
+    let audit: AuditService
 
     /// The backend's own store (never faulty): for setting up and for checking what was written.
     var store: any Store { handle.store }
@@ -34,7 +36,10 @@ struct ServiceFixture {
         var serviceStore: any Store = handle.store
         if let faults { serviceStore = faults }
         if slowed { serviceStore = Self.pausing(serviceStore, tick: { clock.advance(by: 0.001) }) }
-        service = LicenseService(store: serviceStore, signer: Self.signer, clock: clock.now)
+        let context = ServiceContext(store: serviceStore, clock: clock.now)
+        service = LicenseService(context: context, signer: Self.signer)
+        agents = AgentAdministration(context: context)
+        audit = AuditService(context: context)
     }
 
     /// A store that pauses around license reads and before validation steps, so that a validation
@@ -78,7 +83,7 @@ struct ServiceFixture {
     }
 
     /// Audit events of one type, newest first.
-    func auditEvents(_ eventType: String) async throws -> [AuditEvent] {
+    func auditEvents(_ eventType: AuditEventType) async throws -> [AuditEvent] {
         try await store.auditEvents(matching: AuditFilter(eventType: eventType), page: PageRequest(limit: 1000)).items
     }
 

@@ -16,16 +16,16 @@ extension SpecIntegrationTests {
         let otherViewer = try await f.agent("other-viewer", role: .viewer)
         let generated = try await f.generate(by: editor)
         let id = generated.license.id
-        let s = f.service
+        let s = f.service, a = f.agents, audit = f.audit
         let denied = LicenseError(.permissionDenied, "")
 
         // Viewer: no generate, revoke, or admin operations.
         for caller in [viewer, editor] {
             await #expect(throws: denied) { try await s.revokeLicenseKey(as: caller, id: id, reason: "no") }
-            await #expect(throws: denied) { try await s.setAgentRole(as: caller, agentNamed: "viewer", to: .admin) }
-            await #expect(throws: denied) { try await s.setAgentTier(as: caller, agentNamed: "viewer", to: .enterprise) }
-            await #expect(throws: denied) { try await s.setAgentStatus(as: caller, agentNamed: "admin", to: .suspended) }
-            await #expect(throws: denied) { try await s.auditLog(as: caller) }
+            await #expect(throws: denied) { try await a.setAgentRole(as: caller, agentNamed: "viewer", to: .admin) }
+            await #expect(throws: denied) { try await a.setAgentTier(as: caller, agentNamed: "viewer", to: .enterprise) }
+            await #expect(throws: denied) { try await a.setAgentStatus(as: caller, agentNamed: "admin", to: .suspended) }
+            await #expect(throws: denied) { try await audit.events(as: caller) }
         }
         await #expect(throws: denied) { try await s.generateLicenseKey(as: viewer, tier: .free) }
 
@@ -113,7 +113,7 @@ extension SpecIntegrationTests {
         f.clock.advance(by: 1)
         let admins = try await f.generate(by: admin, tier: .free)
         // The former editor is now a viewer that owns two licenses.
-        _ = try await f.service.setAgentRole(as: admin, agentNamed: "former-editor", to: .viewer)
+        _ = try await f.agents.setAgentRole(as: admin, agentNamed: "former-editor", to: .viewer)
         let viewer = former
 
         let mine = try await f.service.listLicenses(as: viewer)

@@ -203,7 +203,7 @@ import Testing
         }
         // A genuine cursor, but of another listing (the audit log).
         let admin = try await f.agent("admin", role: .admin)
-        let otherListing = try #require(try await f.service.auditLog(as: admin, limit: 1).nextCursor)
+        let otherListing = try #require(try await f.audit.events(as: admin, limit: 1).nextCursor)
         for forged in ["not-a-cursor", "dS5hYmMuMQ", "eC4xLjE", "dS4xLg", String(repeating: "A", count: 600), "é", otherListing] {
             await #expect(throws: LicenseError(.invalidArgument, "")) {
                 try await f.service.usageHistory(as: editor, licenseID: id, limit: 10, cursor: forged)
@@ -238,7 +238,7 @@ import Testing
         let admin = try await f.agent("admin", role: .admin)
         let bot = try await f.agent("billing-bot", role: .viewer)
         let customer = try await f.agent("customer", role: .viewer, namespace: "customers")
-        _ = try await f.service.setAgentRole(as: admin, agentNamed: "billing-bot", to: .editor)
+        _ = try await f.agents.setAgentRole(as: admin, agentNamed: "billing-bot", to: .editor)
         let generated = try await f.generate(by: bot, tier: .pro, days: 365)
         let id = generated.license.id
         f.clock.advance(by: 86_400)
@@ -254,7 +254,7 @@ import Testing
         let usage = try await f.service.usageHistory(as: admin, licenseID: id).items
         #expect(usage.map(\.failureReason) == ["REVOKED", nil])
         #expect(usage.first?.validatedAt == revocation.revokedAt)
-        let audit = try await f.service.auditLog(as: admin, limit: 1000).items
+        let audit = try await f.audit.events(as: admin, limit: 1000).items
         let lifecycle = audit.filter { $0.eventType != "permission_check" }.map(\.eventType)
         #expect(lifecycle == ["license_revoked", "license_generated", "role_changed"])
         #expect(audit.contains { $0.details["operation"] == "license:validate" && $0.userID == customer.agentID })

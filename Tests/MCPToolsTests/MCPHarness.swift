@@ -103,7 +103,8 @@ struct MCPHarness {
         self.clock = clock
         handle = try await backend.makeStore(clock: clock.now)
         let store = handle.store
-        service = LicenseService(store: store, signer: Self.signer, clock: clock.now)
+        let context = ServiceContext(store: store, clock: clock.now)
+        service = LicenseService(context: context, signer: Self.signer)
         authenticator = APIKeyAuthenticator(store: store, clock: clock.now)
         var agents: [Caller: Agent] = [:]
         var keys: [Caller: String] = [:]
@@ -115,7 +116,9 @@ struct MCPHarness {
         }
         self.agents = agents
         self.keys = keys
-        client = ToolClient(LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now))
+        client = ToolClient(LicenseToolHandler(
+                licenses: service, agents: AgentAdministration(context: context), audit: AuditService(context: context),
+                authenticator: authenticator, clock: clock.now))
     }
 
     func close() async {}

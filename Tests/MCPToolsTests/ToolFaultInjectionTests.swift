@@ -147,7 +147,7 @@ struct FaultHarness {
     struct DomainState: Equatable {
         let licenses: [TMWSStorage.License]
         let usage: [UsageRecord]
-        let events: [String]
+        let events: [AuditEventType]
     }
 
     let handle: TemporaryStore
@@ -166,7 +166,7 @@ struct FaultHarness {
         handle = try await backend.makeStore(clock: clock.now)
         let base = handle.store
         faults = InterceptingStore(base)
-        let service = LicenseService(store: faults, signer: MCPHarness.signer, clock: clock.now)
+        let context = ServiceContext(store: faults, clock: clock.now)
         let authenticator = APIKeyAuthenticator(store: faults, clock: clock.now)
         var keys: [Caller: String] = [:]
         for caller in Caller.allCases {
@@ -175,7 +175,9 @@ struct FaultHarness {
             keys[caller] = try await APIKeyAuthenticator(store: base, clock: clock.now).issueKey(for: agent.id).key
         }
         self.keys = keys
-        client = ToolClient(LicenseToolHandler(service: service, authenticator: authenticator, clock: clock.now))
+        client = ToolClient(LicenseToolHandler(
+                licenses: LicenseService(context: context, signer: MCPHarness.signer), agents: AgentAdministration(context: context),
+                audit: AuditService(context: context), authenticator: authenticator, clock: clock.now))
         let generated = try expectSuccess(
             try await client.callTool("generate_license_key", ["tier": "PRO"], key: keys[.editor]), tool: "generate_license_key")
         license = License(
@@ -196,6 +198,6 @@ struct FaultHarness {
         let events = try await base.auditEvents(matching: AuditFilter(), page: PageRequest(limit: 1000)).items
         return DomainState(
             licenses: licenses, usage: try await base.allUsageHistory(licenseID: id),
-            events: events.map(\.eventType).filter { $0 != Authorizer.eventType })
+            events: events.map(\.eventType).filter { $0 != .permissionCheck })
     }
 }

@@ -31,7 +31,7 @@ extension Deployment {
             if let existing = agent {
                 agent = try await store.updateAgent(id: existing.id, AgentChange(role: Role.admin.rawValue, status: .active)) { old, new in
                     NewAuditEvent(
-                        eventType: "role_changed", severity: .warning, userID: nil,
+                        eventType: .roleChanged, severity: .warning, userID: nil,
                         details: [
                             "agent": new.name, "agent_id": new.id.canonicalText, "from": old.role, "to": new.role,
                             "by": "local-operator",
@@ -43,7 +43,7 @@ extension Deployment {
                     NewAgent(name: Self.adminName, displayName: "Administrator", namespace: "default", role: Role.admin.rawValue))
                 _ = try await store.appendAuditEvent(
                     NewAuditEvent(
-                        eventType: "agent_created", severity: .warning, userID: nil,
+                        eventType: .agentCreated, severity: .warning, userID: nil,
                         details: ["agent": Self.adminName, "role": Role.admin.rawValue, "by": "local-operator"]))
                 created = true
             }

@@ -63,7 +63,12 @@ public struct Deployment: Sendable {
 
     public let store: any Store
     public let location: DatabaseLocation
-    public let service: LicenseService
+    /// The license operations.
+    public let licenses: LicenseService
+    /// Agent and API-key administration.
+    public let agents: AgentAdministration
+    /// The audit log and the monitoring report.
+    public let audit: AuditService
     public let authenticator: APIKeyAuthenticator
     /// Set when this call bootstrapped a new database.
     public let bootstrap: Bootstrap?
@@ -182,9 +187,11 @@ public struct Deployment: Sendable {
     }
 
     static func make(store: any Store, location: DatabaseLocation, secret: SigningSecret, bootstrap: Bootstrap?, logger: Logger) -> Deployment {
-        Deployment(
+        let context = ServiceContext(store: store, logger: logger)
+        return Deployment(
             store: store, location: location,
-            service: LicenseService(store: store, signer: LicenseSigner(secret: secret), logger: logger),
+            licenses: LicenseService(context: context, signer: LicenseSigner(secret: secret)),
+            agents: AgentAdministration(context: context), audit: AuditService(context: context),
             authenticator: APIKeyAuthenticator(store: store), bootstrap: bootstrap)
     }
 

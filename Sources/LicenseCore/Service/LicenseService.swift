@@ -3,13 +3,13 @@ import Logging
 import TMWSRBAC
 import TMWSStorage
 
-/// The license operations: generate, validate, revoke, usage history, info — and the
-/// administrative ones around them (list, role and tier changes, audit log).
+/// The license operations: generate, validate, revoke, list, usage history and info.
 ///
 /// Every operation takes the authenticated ``TMWSRBAC/Principal`` and checks its permission
 /// through the ``TMWSRBAC/Authorizer`` first (one audited permission check per call). Time comes
 /// from the injected clock, ids from the injected random source. Every failure is a
-/// ``LicenseError``; a storage failure is never turned into a favourable answer.
+/// ``LicenseError``; a storage failure is never turned into a favourable answer. Agents and API
+/// keys are ``AgentAdministration``'s; the audit log and the monitoring report are ``AuditService``'s.
 ///
 /// ```swift
 /// let service = LicenseService(store: store, signer: LicenseSigner(secret: secret))
@@ -18,51 +18,31 @@ import TMWSStorage
 /// // result.valid == true, result.code == .valid
 /// ```
 public struct LicenseService: Sendable {
-    /// Bounds on caller-supplied values.
-    public enum Limits {
-        public static let expiresDays = 30...3650
-        public static let pageSize = 1...1000
-        public static let metadataEntries = 32
-        public static let metadataKeyBytes = 64
-        public static let metadataValueBytes = 1024
-        public static let featureBytes = 256
-        public static let reasonBytes = 1024
+    let context: ServiceContext
+    let signer: LicenseSigner
+
+    public var store: any Store { context.store }
+    public var authorizer: Authorizer { context.authorizer }
+    var clock: @Sendable () -> Date { context.clock }
+    var logger: Logger { context.logger }
+
+    /// The license operations over a shared context.
+    /// - Parameter signer: signs and verifies keys with the deployment's secret.
+    public init(context: ServiceContext, signer: LicenseSigner) {
+        self.context = context
+        self.signer = signer
     }
 
-    public let store: any Store
-    public let authorizer: Authorizer
-    let signer: LicenseSigner
-    let clock: @Sendable () -> Date
-    let random: any SecureRandom
-    let logger: Logger
-
-    /// - Parameters:
-    ///   - store: where licenses, usage and audit rows live.
-    ///   - signer: signs and verifies keys with the deployment's secret.
-    ///   - clock: where time comes from (share it with the store in tests).
-    ///   - random: where license ids come from.
-    ///   - logger: operation logs at debug level; never a key or a secret.
+    /// The license operations over a context of their own (see ``ServiceContext/init(store:clock:random:logger:)``).
     public init(
         store: any Store, signer: LicenseSigner, clock: @escaping @Sendable () -> Date = { Date() },
         random: any SecureRandom = SystemSecureRandom(), logger: Logger = Logger(label: "tmws.license")
     ) {
-        self.store = store
-        self.authorizer = Authorizer(store: store)
-        self.signer = signer
-        self.clock = clock
-        self.random = random
-        self.logger = logger
+        self.init(context: ServiceContext(store: store, clock: clock, random: random, logger: logger), signer: signer)
     }
 
-    /// Runs an operation body, mapping every error to a ``LicenseError``.
     func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
-        do {
-            return try await body()
-        } catch {
-            let mapped = LicenseError(mapping: error)
-            logger.debug("operation failed", metadata: ["operation": "\(operation)", "code": "\(mapped.code)"])
-            throw mapped
-        }
+        try await context.run(operation, body)
     }
 
     // MARK: Generate
@@ -81,7 +61,7 @@ public struct LicenseService: Sendable {
             let agent = try await authorizer.require(.licenseGenerate, for: principal) {
                 Resource(ownerID: $0.id, namespace: $0.namespace)
             }
-            if let expiresDays, !Limits.expiresDays.contains(expiresDays) {
+            if let expiresDays, !ServiceLimits.expiresDays.contains(expiresDays) {
                 throw LicenseError(.invalidArgument, "expires_days must be between 30 and 3650 (or omitted for a perpetual license)")
             }
             try Self.checkMetadata(metadata)
@@ -90,14 +70,14 @@ public struct LicenseService: Sendable {
             let expiresAt = expiresDays.map {
                 Date(timeIntervalSince1970: (issuedAt.timeIntervalSince1970 + Double($0) * 86_400).rounded(.down))
             }
-            let id = UUID.random(using: random)
+            let id = UUID.random(using: context.random)
             let key = signer.key(tier: tier, id: id, expiresAt: expiresAt).text
             let license = try await store.insertLicense(
                 NewLicense(
                     id: id, ownerID: agent.id, namespace: agent.namespace, tier: tier.rawValue,
                     keyHash: LicenseSigner.hash(key), issuedAt: issuedAt, expiresAt: expiresAt, metadata: metadata),
                 audit: NewAuditEvent(
-                    eventType: "license_generated", userID: agent.id,
+                    eventType: .licenseGenerated, userID: agent.id,
                     details: [
                         "license_id": id.canonicalText, "tier": tier.rawValue, "namespace": agent.namespace,
                         "expires_at": expiresAt.map { Timestamp.iso8601($0) } ?? "PERPETUAL",
@@ -137,8 +117,8 @@ public struct LicenseService: Sendable {
     /// Why `feature_accessed` cannot be recorded, if it cannot.
     static func featureProblem(_ featureAccessed: String?) -> LicenseError? {
         guard let featureAccessed else { return nil }
-        if featureAccessed.utf8.count > Limits.featureBytes {
-            return LicenseError(.invalidArgument, "feature_accessed is longer than \(Limits.featureBytes) bytes")
+        if featureAccessed.utf8.count > ServiceLimits.featureBytes {
+            return LicenseError(.invalidArgument, "feature_accessed is longer than \(ServiceLimits.featureBytes) bytes")
         }
         if featureAccessed.utf8.contains(0) {
             return LicenseError(.invalidArgument, "feature_accessed must not contain a NUL character")
@@ -179,15 +159,15 @@ public struct LicenseService: Sendable {
     public func revokeLicenseKey(as principal: Principal, id: UUID, reason: String? = nil) async throws(LicenseError) -> RevocationResult {
         try await run("revoke") {
             let agent = try await authorizer.require(.licenseRevoke, for: principal)
-            if let reason, reason.utf8.count > Limits.reasonBytes {
-                throw LicenseError(.invalidArgument, "reason is longer than \(Limits.reasonBytes) bytes")
+            if let reason, reason.utf8.count > ServiceLimits.reasonBytes {
+                throw LicenseError(.invalidArgument, "reason is longer than \(ServiceLimits.reasonBytes) bytes")
             }
             if let reason, reason.utf8.contains(0) {
                 throw LicenseError(.invalidArgument, "reason must not contain a NUL character")
             }
             let revocation = try await store.revokeLicense(id: id, reason: reason, revokedBy: agent.id) { revocation in
                 NewAuditEvent(
-                    eventType: "license_revoked", severity: .warning, userID: agent.id,
+                    eventType: .licenseRevoked, severity: .warning, userID: agent.id,
                     details: [
                         "license_id": id.canonicalText, "reason": revocation.reason ?? "",
                         "already_revoked": revocation.alreadyRevoked ? "true" : "false",
@@ -211,9 +191,7 @@ public struct LicenseService: Sendable {
     ) async throws(LicenseError) -> Page<UsageRecord> {
         try await run("usage") {
             _ = try await readableLicense(licenseID, permission: .licenseUsageRead, principal: principal)
-            guard Limits.pageSize.contains(limit) else {
-                throw LicenseError(.invalidArgument, "limit must be between 1 and 1000")
-            }
+            try ServiceContext.checkPageSize(limit)
             return try await store.usageHistory(licenseID: licenseID, page: PageRequest(limit: limit, cursor: cursor))
         }
     }
@@ -224,6 +202,26 @@ public struct LicenseService: Sendable {
         try await run("info") {
             let license = try await readableLicense(id, permission: .licenseRead, principal: principal)
             return LicenseInfo(license: license, status: license.status(at: clock()), isPerpetual: license.expiresAt == nil)
+        }
+    }
+
+    /// Licenses the caller may see, newest first (`license:read`). Viewers and editors see their own
+    /// licenses; asking for another owner or namespace is denied. Admins see any, with any filter.
+    /// - Throws: `invalidArgument` (limit 1…1000, cursor), `permissionDenied`, `unavailable`.
+    public func listLicenses(
+        as principal: Principal, filter: LicenseFilter = LicenseFilter(), limit: Int = 100, cursor: String? = nil
+    ) async throws(LicenseError) -> Page<License> {
+        try await run("list") {
+            let agent = try await authorizer.require(.licenseRead, for: principal) { agent in
+                Resource(ownerID: filter.ownerID ?? agent.id, namespace: filter.namespace ?? agent.namespace)
+            }
+            try ServiceContext.checkPageSize(limit)
+            var scoped = filter
+            if Role(parsing: agent.role) != .admin {
+                scoped.ownerID = agent.id
+                scoped.namespace = agent.namespace
+            }
+            return try await store.licenses(matching: scoped, page: PageRequest(limit: limit, cursor: cursor))
         }
     }
 
@@ -238,25 +236,15 @@ public struct LicenseService: Sendable {
     }
 
     static func checkMetadata(_ metadata: [String: String]) throws {
-        guard metadata.count <= Limits.metadataEntries else {
-            throw LicenseError(.invalidArgument, "metadata has more than \(Limits.metadataEntries) entries")
+        guard metadata.count <= ServiceLimits.metadataEntries else {
+            throw LicenseError(.invalidArgument, "metadata has more than \(ServiceLimits.metadataEntries) entries")
         }
         for (key, value) in metadata {
-            guard !key.isEmpty, key.utf8.count <= Limits.metadataKeyBytes, value.utf8.count <= Limits.metadataValueBytes else {
+            guard !key.isEmpty, key.utf8.count <= ServiceLimits.metadataKeyBytes, value.utf8.count <= ServiceLimits.metadataValueBytes else {
                 throw LicenseError(
                     .invalidArgument,
-                    "metadata keys must be 1–\(Limits.metadataKeyBytes) bytes and values at most \(Limits.metadataValueBytes) bytes")
+                    "metadata keys must be 1–\(ServiceLimits.metadataKeyBytes) bytes and values at most \(ServiceLimits.metadataValueBytes) bytes")
             }
         }
-    }
-}
-
-extension UUID {
-    /// A version 4 UUID from an injected random source.
-    static func random(using random: any SecureRandom) -> UUID {
-        var bytes = random.bytes(16)
-        bytes[6] = bytes[6] & 0x0f | 0x40
-        bytes[8] = bytes[8] & 0x3f | 0x80
-        return bytes.withUnsafeBytes { UUID(uuid: $0.load(as: uuid_t.self)) }
     }
 }

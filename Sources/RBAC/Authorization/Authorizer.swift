@@ -16,9 +16,6 @@ import TMWSStorage
 ///                                          on: Resource(ownerID: license.ownerID, namespace: license.namespace))
 /// ```
 public struct Authorizer: Sendable {
-    /// The audit event type of a permission check.
-    public static let eventType = "permission_check"
-
     public let store: any AuditStore
 
     public init(store: any AuditStore) {
@@ -145,7 +142,7 @@ public struct Authorizer: Sendable {
 
     static func auditEvent(operation: String, agentID: UUID?, role: String?, decision: AccessDecision) -> NewAuditEvent {
         NewAuditEvent(
-            eventType: eventType, severity: decision.isAllowed ? .info : .warning, userID: agentID,
+            eventType: .permissionCheck, severity: decision.isAllowed ? .info : .warning, userID: agentID,
             details: [
                 "operation": String(operation.prefix(128)), "role": role ?? "", "result": decision.result,
                 "reason": decision.reason.rawValue,

@@ -4,8 +4,8 @@ import Foundation
 public struct AuditEvent: Sendable, Hashable, Codable {
     /// The row id; grows with every append.
     public var id: Int64
-    /// What happened: `permission_check`, `license_generated`, `license_revoked`, `role_changed`, …
-    public var eventType: String
+    /// What happened: ``AuditEventType/permissionCheck``, ``AuditEventType/licenseGenerated``, …
+    public var eventType: AuditEventType
     /// How much it matters.
     public var severity: AuditSeverity
     /// The agent the event concerns (the caller for permission checks), if any.
@@ -17,7 +17,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var createdAt: Date
 
     public init(
-        id: Int64, eventType: String, severity: AuditSeverity, userID: UUID?,
+        id: Int64, eventType: AuditEventType, severity: AuditSeverity, userID: UUID?,
         details: [String: String], createdAt: Date
     ) {
         self.id = id
@@ -43,12 +43,12 @@ public struct AuditSeverity: RawRepresentable, Sendable, Hashable, Codable, Cust
 
 /// An audit event to append; the store assigns the id and the time.
 public struct NewAuditEvent: Sendable, Hashable {
-    public var eventType: String
+    public var eventType: AuditEventType
     public var severity: AuditSeverity
     public var userID: UUID?
     public var details: [String: String]
 
-    public init(eventType: String, severity: AuditSeverity = .info, userID: UUID?, details: [String: String] = [:]) {
+    public init(eventType: AuditEventType, severity: AuditSeverity = .info, userID: UUID?, details: [String: String] = [:]) {
         self.eventType = eventType
         self.severity = severity
         self.userID = userID
@@ -59,7 +59,7 @@ public struct NewAuditEvent: Sendable, Hashable {
 /// Filters for querying the audit log; `nil` matches everything.
 public struct AuditFilter: Sendable, Hashable {
     /// Only events of this type.
-    public var eventType: String?
+    public var eventType: AuditEventType?
     /// Only events about this agent.
     public var userID: UUID?
     /// Only events at or after this time.
@@ -69,7 +69,7 @@ public struct AuditFilter: Sendable, Hashable {
     /// Only events whose `details.result` is this value (`ALLOW` or `DENY`).
     public var result: String?
 
-    public init(eventType: String? = nil, userID: UUID? = nil, since: Date? = nil, until: Date? = nil, result: String? = nil) {
+    public init(eventType: AuditEventType? = nil, userID: UUID? = nil, since: Date? = nil, until: Date? = nil, result: String? = nil) {
         self.eventType = eventType
         self.userID = userID
         self.since = since

@@ -90,7 +90,7 @@ extension StoredColumns {
 
     func auditEvent() throws -> AuditEvent {
         AuditEvent(
-            id: int64(at: 0) ?? 0, eventType: try text(1), severity: AuditSeverity(rawValue: try text(2)),
+            id: int64(at: 0) ?? 0, eventType: AuditEventType(try text(1)), severity: AuditSeverity(rawValue: try text(2)),
             userID: try optionalUUID(3), details: try JSONText.decode(string(at: 4)), createdAt: try date(5))
     }
 

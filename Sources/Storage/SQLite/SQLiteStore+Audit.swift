@@ -11,7 +11,7 @@ extension SQLiteStore {
         try db.execute(
             cached: "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             [
-                .text(event.eventType), .text(event.severity.rawValue), .text(event.userID?.canonicalText),
+                .text(event.eventType.rawValue), .text(event.severity.rawValue), .text(event.userID?.canonicalText),
                 .text(JSONText.encode(event.details)), .text(now.sqlText),
             ])
         return AuditEvent(
@@ -49,7 +49,7 @@ extension SQLiteStore {
 
     static func auditQuery(_ select: String, _ filter: AuditFilter) -> SQLQuery {
         var query = SQLQuery(select)
-        query.where("event_type = ?", filter.eventType)
+        query.where("event_type = ?", filter.eventType?.rawValue)
         query.where("user_id = ?", filter.userID?.canonicalText)
         query.where("created_at >= ?", filter.since?.sqlText)
         query.where("created_at < ?", filter.until?.sqlText)

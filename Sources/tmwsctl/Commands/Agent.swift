@@ -35,7 +35,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let agent = try await deployment.service.createAgent(
+                let agent = try await deployment.agents.createAgent(
                     as: principal, named: name, namespace: namespace, role: try Parse.role(role), tier: try Parse.tier(tier),
                     displayName: displayName)
                 try AgentCommand.show(agent, json: global.json, message: "created agent '\(agent.name)' (\(agent.role), \(agent.tier), namespace \(agent.namespace))")
@@ -62,7 +62,7 @@ struct AgentCommand: AsyncParsableCommand {
                 var agents: [Agent] = []
                 var cursor: String?
                 repeat {
-                    let page = try await deployment.service.listAgents(as: principal, filter: filter, limit: 1000, cursor: cursor)
+                    let page = try await deployment.agents.listAgents(as: principal, filter: filter, limit: 1000, cursor: cursor)
                     agents += page.items
                     cursor = page.nextCursor
                 } while cursor != nil
@@ -80,7 +80,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let details = try await deployment.service.agentDetails(as: principal, named: name)
+                let details = try await deployment.agents.agentDetails(as: principal, named: name)
                 let view = AgentView(details.agent, keys: details.apiKeys)
                 if global.json { return try JSONOutput.print(view) }
                 Console.out("agent_id:     \(view.agentId)")
@@ -108,7 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let agent = try await deployment.service.setAgentRole(as: principal, agentNamed: name, to: try Parse.role(role))
+                let agent = try await deployment.agents.setAgentRole(as: principal, agentNamed: name, to: try Parse.role(role))
                 try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has role \(agent.role)")
             }
         }
@@ -125,7 +125,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let agent = try await deployment.service.setAgentTier(as: principal, agentNamed: name, to: try Parse.tier(tier))
+                let agent = try await deployment.agents.setAgentTier(as: principal, agentNamed: name, to: try Parse.tier(tier))
                 try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' now has tier \(agent.tier)")
             }
         }
@@ -138,7 +138,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .suspended)
+                let agent = try await deployment.agents.setAgentStatus(as: principal, agentNamed: name, to: .suspended)
                 try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' suspended")
             }
         }
@@ -151,7 +151,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let agent = try await deployment.service.setAgentStatus(as: principal, agentNamed: name, to: .active)
+                let agent = try await deployment.agents.setAgentStatus(as: principal, agentNamed: name, to: .active)
                 try AgentCommand.show(agent, json: global.json, message: "agent '\(agent.name)' is active")
             }
         }

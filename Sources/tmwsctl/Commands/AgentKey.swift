@@ -30,7 +30,7 @@ struct AgentKey: AsyncParsableCommand {
                 if let out, FileManager.default.fileExists(atPath: out) {
                     throw Failure("\(out) already exists; choose another --out file")
                 }
-                let issued = try await deployment.service.issueAPIKey(as: principal, agentNamed: name)
+                let issued = try await deployment.agents.issueAPIKey(as: principal, agentNamed: name)
                 if let out { try Deployment.writeOwnerOnly(issued.key + "\n", to: out) }
                 let result = Result(
                     agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
@@ -53,7 +53,7 @@ struct AgentKey: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let keys = try await deployment.service.apiKeys(as: principal, agentNamed: name).map(APIKeyView.init)
+                let keys = try await deployment.agents.apiKeys(as: principal, agentNamed: name).map(APIKeyView.init)
                 if global.json { return try JSONOutput.print(keys) }
                 if keys.isEmpty { Console.out("'\(name)' has no API keys") }
                 for key in keys { Console.out(key.line) }
@@ -69,7 +69,7 @@ struct AgentKey: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let key = try await deployment.service.revokeAPIKey(
+                let key = try await deployment.agents.revokeAPIKey(
                     as: principal, agentNamed: name, prefix: prefix.hasSuffix("…") ? String(prefix.dropLast()) : prefix)
                 if global.json { return try JSONOutput.print(APIKeyView(key)) }
                 Console.out("API key \(key.prefix)… of '\(name)' revoked at \(key.revokedAt.map(JSONOutput.iso8601) ?? "-")")

@@ -17,7 +17,7 @@ struct Audit: AsyncParsableCommand {
         var events: [AuditEvent] = []
         var cursor: String?
         repeat {
-            let page = try await deployment.service.auditLog(
+            let page = try await deployment.audit.events(
                 as: principal, filter: filter, limit: min(1000, max(1, limit - events.count)), cursor: cursor)
             events += page.items
             cursor = page.nextCursor
@@ -52,14 +52,14 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let filter = denyOnly ? AuditFilter(eventType: Authorizer.eventType, result: "DENY") : AuditFilter()
+                let filter = denyOnly ? AuditFilter(eventType: .permissionCheck, result: "DENY") : AuditFilter()
                 let events = try await Audit.events(deployment, principal, filter: filter, limit: n)
                 var names = try await Audit.names(deployment)
                 let views = events.reversed().map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
                 if global.json, !follow { return try JSONOutput.print(views) }
                 for view in views { Console.out(global.json ? try JSONOutput.line(view) : view.line) }
                 guard follow else { return }
-                let stream = try await deployment.service.followAuditLog(as: principal, filter: filter, afterID: events.first?.id)
+                let stream = try await deployment.audit.follow(as: principal, filter: filter, afterID: events.first?.id)
                 for try await event in stream {
                     if let id = event.userID, names[id] == nil { names = try await Audit.names(deployment) }
                     let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
@@ -87,7 +87,7 @@ struct Audit: AsyncParsableCommand {
         func run() async throws {
             try await global.withSession { deployment, principal in
                 let filter = AuditFilter(
-                    eventType: eventType, userID: try await Audit.agentID(agent, in: deployment),
+                    eventType: eventType.map(AuditEventType.init(rawValue:)), userID: try await Audit.agentID(agent, in: deployment),
                     since: try since.map { try Parse.since($0) }, result: try result.map(Parse.auditResult))
                 let events = try await Audit.events(deployment, principal, filter: filter, limit: limit)
                 let names = try await Audit.names(deployment)
@@ -114,7 +114,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let filter = AuditFilter(eventType: eventType, since: try since.map { try Parse.since($0) })
+                let filter = AuditFilter(eventType: eventType.map(AuditEventType.init(rawValue:)), since: try since.map { try Parse.since($0) })
                 let events = try await Audit.events(deployment, principal, filter: filter, limit: .max)
                 let names = try await Audit.names(deployment)
                 if format == .csv { Console.out(AuditView.csvHeader) }

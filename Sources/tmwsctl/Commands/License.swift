@@ -31,14 +31,14 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func validate() throws {
             _ = try Parse.tier(tier)
-            if let days, !LicenseService.Limits.expiresDays.contains(days) {
+            if let days, !ServiceLimits.expiresDays.contains(days) {
                 throw ValidationError("--days must be between 30 and 3650 (omit it for a perpetual license)")
             }
         }
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let generated = try await deployment.service.generateLicenseKey(as: principal, tier: try Parse.tier(tier), expiresDays: days)
+                let generated = try await deployment.licenses.generateLicenseKey(as: principal, tier: try Parse.tier(tier), expiresDays: days)
                 let license = generated.license
                 let result = Result(
                     licenseKey: generated.key, licenseId: license.id.canonicalText, tier: license.tier,
@@ -72,7 +72,7 @@ struct LicenseCommand: AsyncParsableCommand {
         func run() async throws {
             let text = key == "-" ? (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces) : key
             try await global.withSession { deployment, principal in
-                let verdict = try await deployment.service.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
+                let verdict = try await deployment.licenses.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
                 let result = Result(
                     valid: verdict.valid, code: verdict.code.rawValue, tier: verdict.tier?.rawValue,
                     licenseId: verdict.licenseID?.canonicalText, expiresAt: verdict.expiresAt, isPerpetual: verdict.isPerpetual,
@@ -108,7 +108,7 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let revocation = try await deployment.service.revokeLicenseKey(as: principal, id: try Parse.uuid(id), reason: reason)
+                let revocation = try await deployment.licenses.revokeLicenseKey(as: principal, id: try Parse.uuid(id), reason: reason)
                 let result = Result(
                     licenseId: revocation.licenseID.canonicalText, revokedAt: revocation.revokedAt, reason: revocation.reason,
                     alreadyRevoked: revocation.alreadyRevoked)
@@ -129,7 +129,7 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let info = try await deployment.service.licenseInfo(as: principal, id: try Parse.uuid(id))
+                let info = try await deployment.licenses.licenseInfo(as: principal, id: try Parse.uuid(id))
                 let owner = try await deployment.store.agent(id: info.license.ownerID)?.name
                 let view = LicenseView(info.license, status: info.status, ownerName: owner)
                 if global.json { return try JSONOutput.print(view) }

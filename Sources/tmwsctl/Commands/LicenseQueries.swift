@@ -19,12 +19,12 @@ extension LicenseCommand {
 
         func validate() throws {
             _ = try Parse.uuid(id)
-            guard LicenseService.Limits.pageSize.contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+            guard ServiceLimits.pageSize.contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
         }
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let page = try await deployment.service.usageHistory(as: principal, licenseID: try Parse.uuid(id), limit: limit, cursor: cursor)
+                let page = try await deployment.licenses.usageHistory(as: principal, licenseID: try Parse.uuid(id), limit: limit, cursor: cursor)
                 let result = Result(items: page.items.map(UsageView.init), nextCursor: page.nextCursor)
                 if global.json { return try JSONOutput.print(result) }
                 if result.items.isEmpty { Console.out("no validations recorded") }
@@ -52,7 +52,7 @@ extension LicenseCommand {
         func validate() throws {
             if let tier { _ = try Parse.tier(tier) }
             if let status { _ = try Parse.status(status) }
-            guard LicenseService.Limits.pageSize.contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+            guard ServiceLimits.pageSize.contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
         }
 
         func run() async throws {
@@ -64,7 +64,7 @@ extension LicenseCommand {
                     }
                     filter.ownerID = agent.id
                 }
-                let page = try await deployment.service.listLicenses(as: principal, filter: filter, limit: limit, cursor: cursor)
+                let page = try await deployment.licenses.listLicenses(as: principal, filter: filter, limit: limit, cursor: cursor)
                 let now = Date()
                 let result = Result(items: page.items.map { LicenseView($0, status: $0.status(at: now)) }, nextCursor: page.nextCursor)
                 if global.json { return try JSONOutput.print(result) }

@@ -40,7 +40,7 @@ struct Stats: AsyncParsableCommand {
             report = .unmigrated(revision: revision, window: seconds, generatedAt: Date())
         } else {
             report = try await global.withSession { deployment, principal in
-                try await deployment.service.monitoringReport(as: principal, window: seconds)
+                try await deployment.audit.monitoringReport(as: principal, window: seconds)
             }
         }
         if global.json {

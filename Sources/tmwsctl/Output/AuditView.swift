@@ -13,7 +13,7 @@ struct AuditView: Encodable {
 
     init(_ event: AuditEvent, agentName: String?) {
         id = event.id
-        eventType = event.eventType
+        eventType = event.eventType.rawValue
         severity = event.severity.rawValue
         userId = event.userID?.canonicalText
         agent = agentName

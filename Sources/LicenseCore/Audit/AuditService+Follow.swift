@@ -2,7 +2,7 @@ import Foundation
 import TMWSRBAC
 import TMWSStorage
 
-extension LicenseService {
+extension AuditService {
     /// Follows the audit log (`system:audit`: admin): checks the permission once, then yields every
     /// new event matching `filter`, oldest first, polling the store. Polling does not write audit
     /// rows of its own, so following never feeds itself.
@@ -11,7 +11,7 @@ extension LicenseService {
     ///   - pollInterval: how often to look for new events.
     /// - Throws: `permissionDenied`, `unavailable` (before the stream starts); the stream throws a
     ///   ``LicenseError`` when storage fails later.
-    public func followAuditLog(
+    public func follow(
         as principal: Principal, filter: AuditFilter = AuditFilter(), afterID: Int64? = nil, pollInterval: Duration = .seconds(1)
     ) async throws(LicenseError) -> AsyncThrowingStream<AuditEvent, any Error> {
         let start = try await auditFollowStart(as: principal, afterID: afterID)
@@ -42,7 +42,7 @@ extension LicenseService {
 
     /// Polls for events with an id above `after`, yielding them oldest first, until cancelled.
     private static func pollAudit(
-        store: any Store, filter: AuditFilter, after start: Int64, every interval: Duration,
+        store: any AuditStore, filter: AuditFilter, after start: Int64, every interval: Duration,
         yield: (AuditEvent) -> Void
     ) async throws {
         var last = start

@@ -1,5 +1,4 @@
 import Foundation
-import TMWSRBAC
 import TMWSStorage
 
 /// The deployment guide's four monitoring metrics and their alerts, as a pure computation.
@@ -95,32 +94,5 @@ public struct MonitoringReport: Sendable, Hashable {
     static func percent(_ value: Double) -> String {
         let tenths = (value * 1000).rounded() / 10
         return tenths == tenths.rounded() ? "\(Int(tenths))%" : "\(tenths)%"
-    }
-}
-
-extension LicenseService {
-    /// The monitoring report (`system:audit`: admin): permission checks and validations over
-    /// `window` ending now, licenses generated over the last 24 hours, and the schema revision
-    /// (read from the store when it is ``TMWSStorage/SchemaMigrating``; other stores are always at head).
-    /// - Throws: `invalidArgument` for a non-positive window, `permissionDenied`, `unavailable`.
-    public func monitoringReport(
-        as principal: Principal, window: TimeInterval = 3600, thresholds: MonitoringReport.Thresholds = .init()
-    ) async throws(LicenseError) -> MonitoringReport {
-        try await run("stats") {
-            guard window > 0 else { throw LicenseError(.invalidArgument, "the window must be positive") }
-            try await authorizer.require(.systemAudit, for: principal)
-            let now = clock()
-            let since = now.addingTimeInterval(-window)
-            let checks = try await store.countAuditEvents(matching: AuditFilter(eventType: Authorizer.eventType, since: since))
-            let denials = try await store.countAuditEvents(
-                matching: AuditFilter(eventType: Authorizer.eventType, since: since, result: "DENY"))
-            let licenses = try await store.countLicenses(createdSince: now.addingTimeInterval(-86_400), until: nil)
-            let usage = try await store.usageCounts(since: since, until: nil)
-            let revision: String? =
-                if let migrating = store as? any SchemaMigrating { try await migrating.currentRevision() } else { SchemaRevision.head }
-            return MonitoringReport.evaluate(
-                permissionChecks: checks, permissionDenials: denials, licensesLastDay: licenses, validations: usage,
-                revision: revision, window: window, generatedAt: now, thresholds: thresholds)
-        }
     }
 }
