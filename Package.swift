@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TMWSMCPTools", targets: ["TMWSMCPTools"]),
         .executable(name: "mcp-server", targets: ["mcp-server"]),
         .executable(name: "tmwsctl", targets: ["tmwsctl"]),
+        .library(name: "TMWSStorageConformance", targets: ["TMWSStorageConformance"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
     ],
     dependencies: [
@@ -134,18 +135,31 @@ let package = Package(
             ],
             path: "Sources/tmwsctl"
         ),
+        // The storage contract as checks any `Store` can run (Swift Testing); see StoreConformance.
+        .target(
+            name: "TMWSStorageConformance",
+            dependencies: ["TMWSStorage"],
+            path: "Sources/StorageConformance"
+        ),
         .target(
             name: "TMWSTestSupport",
-            dependencies: ["TMWSStorage", "TMWSStoragePostgres"],
+            dependencies: ["TMWSStorage", "TMWSStorageConformance", "TMWSStoragePostgres"],
             path: "Sources/TestSupport"
         ),
         .testTarget(
             name: "StorageTests",
             dependencies: [
                 "TMWSStorage",
+                "TMWSStorageConformance",
                 "TMWSTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
+        ),
+        // A store defined outside the four backends, run through the public conformance suite as a
+        // user's package would: it depends on the two public products only.
+        .testTarget(
+            name: "ConformanceExampleTests",
+            dependencies: ["TMWSStorage", "TMWSStorageConformance"]
         ),
         .testTarget(
             name: "RBACTests",
@@ -154,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "LicenseCoreTests",
             dependencies: [
-                "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSStorageConformance", "TMWSTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -172,7 +186,8 @@ let package = Package(
         .testTarget(
             name: "MCPToolsTests",
             dependencies: [
-                "TMWSMCPTools", "TMWSMCPServing", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                "TMWSMCPTools", "TMWSMCPServing", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSStorageConformance",
+                "TMWSTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import TMWSStorage
+import TMWSStorageConformance
 
 /// The backends every conformance and service test runs against.
 public enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -64,5 +65,16 @@ public final class TemporaryDirectory: Sendable {
 
     deinit {
         try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+extension StoreBackend {
+    /// This backend as the conformance suite makes its stores: a new, empty store per check that
+    /// keeps its temporary directory or PostgreSQL schema alive as long as the check runs.
+    public var conformanceSubject: StoreConformance.MakeSubject {
+        { clock in
+            let handle = try await makeStore(clock: clock)
+            return StoreConformance.Subject(handle.store, keepingAlive: handle)
+        }
     }
 }

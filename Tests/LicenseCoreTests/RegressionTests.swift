@@ -3,6 +3,7 @@ import GRDB
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 
 /// One ``LicenseService`` on one backend. The store and the service share one ``TestClock``, so

@@ -2,6 +2,7 @@ import Foundation
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 import Testing
 

@@ -6,6 +6,7 @@ import TMWSMCPTools
 import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 import Testing
 

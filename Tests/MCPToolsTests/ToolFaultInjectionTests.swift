@@ -5,6 +5,7 @@ import TMWSMCPTools
 import TMWSMCPServing
 import TMWSRBAC
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSStoragePostgres
 import TMWSTestSupport
 import Testing

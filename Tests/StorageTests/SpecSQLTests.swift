@@ -1,6 +1,7 @@
 import Foundation
 import GRDBSQLite
 import TMWSStorage
+import TMWSStorageConformance
 import TMWSTestSupport
 import Testing
 

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// A manually driven clock for tests: time stands still until advanced.
+/// A manually driven clock for tests: time stands still until advanced. The conformance checks
+/// run on one; tests of services share one between the store and the service.
 ///
 /// Pass ``now`` to a store and to a service so that both see the same time.
 public final class TestClock: Sendable {

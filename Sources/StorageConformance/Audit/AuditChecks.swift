@@ -1,13 +1,9 @@
 import Foundation
 import TMWSStorage
-import TMWSTestSupport
 import Testing
 
-@Suite("Store conformance: audit log")
-struct AuditConformanceTests {
-    @Test(arguments: StoreBackend.allCases)
-    func appendAndQueryNewestFirst(_ backend: StoreBackend) async throws {
-        let f = try await StoreFixture(backend)
+extension StoreConformance {
+    static func appendAndQueryNewestFirst(_ f: ConformanceFixture) async throws {
         let user = UUID()
         let first = try await f.store.appendAuditEvent(
             NewAuditEvent(eventType: "permission_check", userID: user, details: ["operation": "license:read", "result": "ALLOW"]))
@@ -23,9 +19,7 @@ struct AuditConformanceTests {
         #expect(page.items[0].severity == .warning)
     }
 
-    @Test(arguments: StoreBackend.allCases)
-    func filtersAndCounts(_ backend: StoreBackend) async throws {
-        let f = try await StoreFixture(backend)
+    static func filtersAndCounts(_ f: ConformanceFixture) async throws {
         let alice = UUID(), bob = UUID()
         let start = f.clock.date
         for index in 0..<12 {
@@ -53,48 +47,7 @@ struct AuditConformanceTests {
         #expect(try await ids(AuditFilter(userID: UUID())) == 0)
     }
 
-    @Test(arguments: StoreBackend.allCases)
-    func paginationWithTiesInTime(_ backend: StoreBackend) async throws {
-        let f = try await StoreFixture(backend)
-        // 25 events in the same millisecond, then 5 later: pages must not skip or repeat any.
-        var appended: [AuditEvent] = []
-        for index in 0..<30 {
-            if index == 25 { f.clock.advance(by: 0.001) }
-            appended.append(try await f.store.appendAuditEvent(NewAuditEvent(eventType: "e", userID: nil, details: ["n": "\(index)"])))
-        }
-        for limit in [1, 4, 7, 25, 30, 31] {
-            let listed = try await f.collect(limit: limit) { try await f.store.auditEvents(matching: AuditFilter(), page: $0) }
-            #expect(listed == appended.reversed(), "limit \(limit)")
-        }
-    }
-
-    @Test(arguments: StoreBackend.allCases)
-    func badPageRequestsAreRejected(_ backend: StoreBackend) async throws {
-        let f = try await StoreFixture(backend)
-        for limit in [0, -1, PageRequest.maximumLimit + 1] {
-            await #expect(throws: StorageError(.invalidArgument, "")) {
-                try await f.store.auditEvents(matching: AuditFilter(), page: PageRequest(limit: limit))
-            }
-        }
-        for cursor in ["", "garbage", "!!!!", String(repeating: "A", count: 2000), "dS4xLjI", "bC4xLm5vdC1hLXV1aWQ", "é"] {
-            await #expect(throws: StorageError(.invalidArgument, ""), "cursor \(cursor)") {
-                try await f.store.auditEvents(matching: AuditFilter(), page: PageRequest(limit: 10, cursor: cursor))
-            }
-        }
-        // A cursor from another listing is refused too.
-        let owner = try await f.agent("o")
-        try await f.license(owner: owner)
-        try await f.license(owner: owner)
-        let licensePage = try await f.store.licenses(matching: LicenseFilter(), page: PageRequest(limit: 1))
-        let foreign = try #require(licensePage.nextCursor)
-        await #expect(throws: StorageError(.invalidArgument, "")) {
-            try await f.store.auditEvents(matching: AuditFilter(), page: PageRequest(limit: 10, cursor: foreign))
-        }
-    }
-
-    @Test(arguments: StoreBackend.allCases)
-    func checkAgentDecidesOnWhatItAudits(_ backend: StoreBackend) async throws {
-        let f = try await StoreFixture(backend)
+    static func checkAgentDecidesOnWhatItAudits(_ f: ConformanceFixture) async throws {
         let agent = try await f.agent("a", role: "editor")
         let seen = try await f.store.checkAgent(id: agent.id) { found, now in
             (found?.role, NewAuditEvent(eventType: "permission_check", userID: agent.id, details: ["role": found?.role ?? "-"]))
