@@ -74,4 +74,3 @@ public struct RequestMeta: Sendable, Equatable {
         return total
     }
 }
-

@@ -54,7 +54,8 @@ struct PostgresRowReader {
         License(
             id: try next(), ownerID: try next(), namespace: try next(), tier: try next(), keyHash: try next(),
             issuedAt: try date(), expiresAt: try optionalDate(), isActive: try next(), revokedAt: try optionalDate(),
-            revokedReason: try next(), revokedBy: try next(), createdAt: try date(), lastValidatedAt: try optionalDate(), validationCount: Int64(try next(Int32.self)),
+            revokedReason: try next(), revokedBy: try next(), createdAt: try date(), lastValidatedAt: try optionalDate(),
+            validationCount: Int64(try next(Int32.self)),
             metadata: try jsonObject())
     }
 

@@ -130,7 +130,8 @@ extension PostgresStore {
         try await transaction { connection in
             let now = try await self.now(connection)
             let updated = try await self.fetch(
-                connection, "UPDATE agent_api_keys SET last_used_at = \(now.postgres) WHERE id = \(id) RETURNING id") { try $0.next(UUID.self) }
+                connection, "UPDATE agent_api_keys SET last_used_at = \(now.postgres) WHERE id = \(id) RETURNING id"
+            ) { try $0.next(UUID.self) }
             guard updated.count == 1 else { throw StorageError(.notFound, "no API key with this id") }
         }
     }

@@ -1,6 +1,6 @@
 import PostgresNIO
-import _ConnectionPoolModule
 import TMWSStorage
+import _ConnectionPoolModule
 
 extension PostgresStore {
     /// Maps any error to a ``TMWSStorage/StorageError`` with the code every backend uses. The

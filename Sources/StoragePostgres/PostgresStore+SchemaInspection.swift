@@ -23,7 +23,8 @@ extension PostgresStore: SchemaVerifying {
             let hasRevisionTable = try await fetchOne(connection, "SELECT to_regclass('alembic_version') IS NOT NULL") {
                 try $0.next(Bool.self)
             }
-            let revision = hasRevisionTable == true
+            let revision =
+                hasRevisionTable == true
                 ? try await fetchOne(connection, "SELECT version_num FROM alembic_version") { try $0.next(String.self) } : nil
             return .revision(found: revision)
         case .textColumn(let table, let name, let defaultValue):

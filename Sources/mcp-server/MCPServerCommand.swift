@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TMWS
 import TMWSLicenseCore
 import TMWSMCPServing
 import TMWSStorage
-import TMWS
 import UnixSignals
 
 @main
@@ -100,7 +100,8 @@ struct MCPServerCommand: AsyncParsableCommand {
             throw ValidationError("--session-idle-timeout must be positive and --max-body-bytes at least 1024")
         }
         guard maxSessions > 0, maxSessionsPerAgent > 0, maxConnections > 0, maxConnectionsPerPeer > 0, requestTimeout > 0 else {
-            throw ValidationError("--max-sessions, --max-sessions-per-agent, --max-connections, --max-connections-per-peer and --request-timeout must be positive")
+            throw ValidationError(
+                "--max-sessions, --max-sessions-per-agent, --max-connections, --max-connections-per-peer and --request-timeout must be positive")
         }
     }
 

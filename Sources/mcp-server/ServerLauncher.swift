@@ -1,10 +1,10 @@
 import Logging
 import ServiceLifecycle
+import TMWS
 import TMWSLicenseCore
 import TMWSMCPServing
 import TMWSMCPTools
 import TMWSStorage
-import TMWS
 
 /// Opens the deployment, then serves MCP (HTTP or stdio) until shutdown.
 ///

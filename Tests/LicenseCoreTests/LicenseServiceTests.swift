@@ -75,8 +75,10 @@ import Testing
     func metadataBounds(_ backend: StoreBackend) async throws {
         let f = try await ServiceFixture(backend)
         let editor = try await f.agent("editor", role: .editor)
-        let limits = (entries: ServiceLimits.metadataEntries, key: ServiceLimits.metadataKeyBytes,
-                      value: ServiceLimits.metadataValueBytes)
+        let limits = (
+            entries: ServiceLimits.metadataEntries, key: ServiceLimits.metadataKeyBytes,
+            value: ServiceLimits.metadataValueBytes
+        )
         let tooMany = Dictionary(uniqueKeysWithValues: (0...limits.entries).map { ("k\($0)", "v") })
         let refused: [[String: String]] = [
             tooMany,
@@ -92,9 +94,10 @@ import Testing
         }
         #expect(try await f.store.licenses(matching: LicenseFilter(), page: PageRequest(limit: 10)).items.isEmpty)
 
-        let largest = Dictionary(uniqueKeysWithValues: (0..<limits.entries).map {
-            (String(format: "%02d", $0) + String(repeating: "k", count: limits.key - 2), String(repeating: "v", count: limits.value))
-        })
+        let largest = Dictionary(
+            uniqueKeysWithValues: (0..<limits.entries).map {
+                (String(format: "%02d", $0) + String(repeating: "k", count: limits.key - 2), String(repeating: "v", count: limits.value))
+            })
         let generated = try await f.service.generateLicenseKey(as: editor, tier: .pro, metadata: largest)
         #expect(generated.license.metadata == largest)
         #expect(try await f.license(generated.license.id)?.metadata == largest)

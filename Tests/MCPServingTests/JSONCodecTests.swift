@@ -8,7 +8,8 @@ import Testing
 /// reads back as the value it wrote, through our parser and through Foundation's.
 @Suite struct JSONCodecTests {
     @Test func parsesEveryKindOfValue() throws {
-        let text = #" { "s": "a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00", "i": -42, "z": -0, "d": 1.5e2, "t": true, "f": false, "n": null, "a": [1, [], {}], "o": {"k": "v"} } "#
+        let text =
+            #" { "s": "a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00", "i": -42, "z": -0, "d": 1.5e2, "t": true, "f": false, "n": null, "a": [1, [], {}], "o": {"k": "v"} } "#
         let value = try JSONParser.parse(text)
         let expected: Value = [
             "s": .string("a\"b\\c/d\u{08}\u{0C}\n\r\té😀"), "i": -42, "z": 0, "d": .double(150), "t": true, "f": false, "n": .null,

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import TMWSMCPServing
 import Synchronization
+import TMWSMCPServing
 import Testing
 
 #if canImport(Glibc)
@@ -11,7 +11,9 @@ import Glibc
 /// The stdio transport in both eras, over real pipes.
 @Suite struct StdioServerTests {
     /// Runs a stdio server on pipes, writes `lines`, closes its input, and returns every line it wrote.
-    func exchange(_ lines: [Data], server: TestServer = TestServer(), credential: String? = "key-env", openGate: Bool = true) async throws
+    func exchange(
+        _ lines: [Data], server: TestServer = TestServer(), credential: String? = "key-env", openGate: Bool = true
+    ) async throws
         -> [Data]
     {
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]

@@ -75,8 +75,8 @@ enum Wire {
     static let version = "2026-07-28"
     static var meta: [String: Any] {
         [
-        "io.modelcontextprotocol/protocolVersion": version, "io.modelcontextprotocol/clientCapabilities": [String: Any](),
-        "io.modelcontextprotocol/clientInfo": ["name": "tests", "version": "1"],
+            "io.modelcontextprotocol/protocolVersion": version, "io.modelcontextprotocol/clientCapabilities": [String: Any](),
+            "io.modelcontextprotocol/clientInfo": ["name": "tests", "version": "1"],
         ]
     }
 

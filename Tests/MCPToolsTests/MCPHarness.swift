@@ -2,8 +2,8 @@ import Foundation
 import MCP
 import Synchronization
 import TMWSLicenseCore
-import TMWSMCPTools
 import TMWSMCPServing
+import TMWSMCPTools
 import TMWSRBAC
 import TMWSStorage
 import TMWSStorageConformance
@@ -117,7 +117,8 @@ struct MCPHarness {
         }
         self.agents = agents
         self.keys = keys
-        client = ToolClient(LicenseToolHandler(
+        client = ToolClient(
+            LicenseToolHandler(
                 licenses: service, agents: AgentAdministration(context: context), audit: AuditService(context: context),
                 authenticator: authenticator, clock: clock.now))
     }

@@ -1,8 +1,8 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
-import TMWSMCPTools
 import TMWSMCPServing
+import TMWSMCPTools
 import TMWSRBAC
 import TMWSStorage
 import TMWSTestSupport
@@ -53,8 +53,11 @@ struct BadArguments: Sendable, CustomTestStringConvertible {
         .init(label: "status unknown", tool: "list_licenses", arguments: ["status": "deleted"], argument: "status"),
         .init(label: "result unknown", tool: "query_audit_log", arguments: ["result": "MAYBE"], argument: "result"),
         // Out of range.
-        .init(label: "expires_days 29", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 29], argument: "expires_days", caller: .editor),
-        .init(label: "expires_days 3651", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 3651], argument: "expires_days", caller: .editor),
+        .init(
+            label: "expires_days 29", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 29], argument: "expires_days", caller: .editor),
+        .init(
+            label: "expires_days 3651", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 3651], argument: "expires_days",
+            caller: .editor),
         .init(label: "expires_days 0", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 0], argument: "expires_days"),
         .init(label: "limit 0", tool: "get_usage_history", arguments: ["license_id": license, "limit": 0], argument: "limit", caller: .editor),
         .init(label: "limit 1001", tool: "get_usage_history", arguments: ["license_id": license, "limit": 1001], argument: "limit"),
@@ -70,9 +73,14 @@ struct BadArguments: Sendable, CustomTestStringConvertible {
         .init(label: "bad owner id", tool: "list_licenses", arguments: ["owner_agent_id": "abc"], argument: "owner_agent_id"),
         .init(label: "bad agent id", tool: "query_audit_log", arguments: ["agent_id": upperUUID], argument: "agent_id"),
         .init(label: "1 MB key", tool: "validate_license_key", arguments: ["key": megabyte], argument: "key", caller: .viewer),
-        .init(label: "feature > 256 bytes", tool: "validate_license_key", arguments: ["key": "x", "feature_accessed": .string(String(repeating: "f", count: 257))], argument: "feature_accessed"),
-        .init(label: "reason > 1024 bytes", tool: "revoke_license_key", arguments: ["license_id": license, "reason": .string(String(repeating: "é", count: 513))], argument: "reason"),
-        .init(label: "forged cursor", tool: "get_usage_history", arguments: ["license_id": license, "cursor": forgedCursor], argument: "cursor", caller: .editor),
+        .init(
+            label: "feature > 256 bytes", tool: "validate_license_key",
+            arguments: ["key": "x", "feature_accessed": .string(String(repeating: "f", count: 257))], argument: "feature_accessed"),
+        .init(
+            label: "reason > 1024 bytes", tool: "revoke_license_key",
+            arguments: ["license_id": license, "reason": .string(String(repeating: "é", count: 513))], argument: "reason"),
+        .init(
+            label: "forged cursor", tool: "get_usage_history", arguments: ["license_id": license, "cursor": forgedCursor], argument: "cursor", caller: .editor),
         .init(label: "forged cursor", tool: "list_licenses", arguments: ["cursor": "garbage!"], argument: "cursor", caller: .editor),
         .init(label: "forged cursor", tool: "query_audit_log", arguments: ["cursor": forgedCursor], argument: "cursor"),
         .init(label: "cursor > 512 bytes", tool: "list_licenses", arguments: ["cursor": .string(String(repeating: "c", count: 513))], argument: "cursor"),

@@ -1,8 +1,8 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
-import TMWSMCPTools
 import TMWSMCPServing
+import TMWSMCPTools
 import TMWSRBAC
 import TMWSStorage
 import TMWSStorageConformance
@@ -176,7 +176,8 @@ struct FaultHarness {
             keys[caller] = try await APIKeyAuthenticator(store: base, clock: clock.now).issueKey(for: agent.id).key
         }
         self.keys = keys
-        client = ToolClient(LicenseToolHandler(
+        client = ToolClient(
+            LicenseToolHandler(
                 licenses: LicenseService(context: context, signer: MCPHarness.signer), agents: AgentAdministration(context: context),
                 audit: AuditService(context: context), authenticator: authenticator, clock: clock.now))
         let generated = try expectSuccess(

@@ -1,8 +1,8 @@
 import Foundation
 import MCP
 import TMWSLicenseCore
-import TMWSMCPTools
 import TMWSMCPServing
+import TMWSMCPTools
 import TMWSRBAC
 import TMWSStorage
 import TMWSTestSupport

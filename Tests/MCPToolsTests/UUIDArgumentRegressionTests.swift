@@ -44,7 +44,8 @@ import Testing
             }
             let (id, variant) = try #require(found)
             try expectFailure(try await h.call("get_license_info", ["license_id": .string(variant)], as: .admin), "INVALID_ARGUMENT", tool: "get_license_info")
-            try expectFailure(try await h.call("revoke_license_key", ["license_id": .string(variant)], as: .admin), "INVALID_ARGUMENT", tool: "revoke_license_key")
+            try expectFailure(
+                try await h.call("revoke_license_key", ["license_id": .string(variant)], as: .admin), "INVALID_ARGUMENT", tool: "revoke_license_key")
             let info = try await h.succeed("get_license_info", ["license_id": .string(id)], as: .admin)
             #expect(info["status"] == "active")
         }

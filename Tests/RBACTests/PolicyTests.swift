@@ -80,7 +80,8 @@ import Testing
             #expect(Policy.decide(subject: admin, permission: permission, resource: editorsLicense).isAllowed)
         }
         #expect(Policy.decide(subject: admin, operation: "license:delete_everything", resource: nil) == .deny(.unknownOperation))
-        #expect(Policy.decide(subject: Subject(id: UUID(), role: "superuser", namespace: "ns"), permission: .licenseValidate, resource: nil) == .deny(.unknownRole))
+        #expect(
+            Policy.decide(subject: Subject(id: UUID(), role: "superuser", namespace: "ns"), permission: .licenseValidate, resource: nil) == .deny(.unknownRole))
         #expect(Policy.decide(subject: viewer, permission: .licenseRead, resource: Resource(ownerID: viewer.id, namespace: "ns")) == .allow(.owner))
         #expect(Policy.decide(subject: viewer, permission: .licenseRead, resource: editorsLicense) == .deny(.notOwner))
         #expect(Policy.decide(subject: admin, permission: .licenseRead, resource: Resource(ownerID: UUID(), namespace: "other")).isAllowed)

@@ -15,7 +15,9 @@ import Testing
     }
 
     /// Calls every requirement once through the wrapper; returns what the hook saw, call by call.
-    static func callEveryRequirement(_ store: InterceptingStore, seen: Seen) async throws
+    static func callEveryRequirement(
+        _ store: InterceptingStore, seen: Seen
+    ) async throws
         -> [(InterceptingStore.Operation, [InterceptingStore.Operation])]
     {
         let now = Date()

@@ -45,9 +45,10 @@ import Testing
 
         let sql = try RawSQLiteConnection(path: path)
         #expect(try sql.run("SELECT version_num FROM alembic_version") == [[.text(Self.head)]])
-        #expect(try sql.tables() == [
-            "agent_api_keys", "agents", "alembic_version", "license_keys", "license_usage_history", "security_audit_logs",
-        ])
+        #expect(
+            try sql.tables() == [
+                "agent_api_keys", "agents", "alembic_version", "license_keys", "license_usage_history", "security_audit_logs",
+            ])
     }
 
     @Test func intermediateRevisionIsUpgradedFromWhereItIs() async throws {
@@ -57,7 +58,8 @@ import Testing
         let sql = try RawSQLiteConnection(path: path)
         #expect(!(try sql.columns(of: "agents").contains("role")))
         // A row written by older code, before the role column existed.
-        try sql.run("""
+        try sql.run(
+            """
             INSERT INTO agents (id, agent_id, display_name, namespace, status, created_at, updated_at, tier)
             VALUES ('6f1c1b9e-6f2a-4c59-9d7a-0d6f0e4c8a11', 'legacy', NULL, 'default', 'active',
                     '2025-11-01 10:00:00', '2025-11-01 10:00:00', 'PRO')
@@ -99,30 +101,35 @@ import Testing
         let agentIndexes = try sql.createdIndexes(of: "agents")
         #expect(!agentIndexes.contains("ix_agents_role"))
         #expect(agentIndexes.contains("ix_agents_tier"))
-        #expect(try sql.run("SELECT agent_id, display_name, namespace, status, tier FROM agents ORDER BY agent_id") == [
-            [.text("admin"), .text("Admin"), .text("ops"), .text("active"), .text("ENTERPRISE")],
-            [.text("bot"), .null, .text("ops"), .text("active"), .text("PRO")],
-        ])
+        #expect(
+            try sql.run("SELECT agent_id, display_name, namespace, status, tier FROM agents ORDER BY agent_id") == [
+                [.text("admin"), .text("Admin"), .text("ops"), .text("active"), .text("ENTERPRISE")],
+                [.text("bot"), .null, .text("ops"), .text("active"), .text("PRO")],
+            ])
         #expect(try sql.columns(of: "license_keys").count == 15)
-        #expect(try sql.run("SELECT id, agent_id, tier, license_key_hash, validation_count, metadata FROM license_keys") == [
-            [
-                .text(license.id.uuidString.lowercased()), .text(bot.id.uuidString.lowercased()), .text("PRO"),
-                .text(license.keyHash), .integer(1), .text(#"{"purpose":"test"}"#),
-            ]
-        ])
-        #expect(try sql.run("SELECT license_id, valid, feature_accessed, failure_reason FROM license_usage_history ORDER BY id") == [
-            [.text(license.id.uuidString.lowercased()), .integer(1), .text("export"), .null],
-            [.null, .integer(0), .null, .text("MALFORMED")],
-        ])
-        #expect(try sql.run("SELECT event_type, user_id, details FROM security_audit_logs") == [
-            [.text("role_changed"), .text(admin.id.uuidString.lowercased()), .text(#"{"new":"admin","old":"viewer"}"#)]
-        ])
+        #expect(
+            try sql.run("SELECT id, agent_id, tier, license_key_hash, validation_count, metadata FROM license_keys") == [
+                [
+                    .text(license.id.uuidString.lowercased()), .text(bot.id.uuidString.lowercased()), .text("PRO"),
+                    .text(license.keyHash), .integer(1), .text(#"{"purpose":"test"}"#),
+                ]
+            ])
+        #expect(
+            try sql.run("SELECT license_id, valid, feature_accessed, failure_reason FROM license_usage_history ORDER BY id") == [
+                [.text(license.id.uuidString.lowercased()), .integer(1), .text("export"), .null],
+                [.null, .integer(0), .null, .text("MALFORMED")],
+            ])
+        #expect(
+            try sql.run("SELECT event_type, user_id, details FROM security_audit_logs") == [
+                [.text("role_changed"), .text(admin.id.uuidString.lowercased()), .text(#"{"new":"admin","old":"viewer"}"#)]
+            ])
         await expectStorageError(.schemaMismatch) { _ = try await store.agent(named: "admin") }
 
         #expect(try await store.upgrade().map(\.id) == [Self.head])
-        #expect(try sql.run("SELECT agent_id, role FROM agents ORDER BY agent_id") == [
-            [.text("admin"), .text("viewer")], [.text("bot"), .text("viewer")],
-        ])
+        #expect(
+            try sql.run("SELECT agent_id, role FROM agents ORDER BY agent_id") == [
+                [.text("admin"), .text("viewer")], [.text("bot"), .text("viewer")],
+            ])
         let restored = try #require(try await store.agent(named: "admin"))
         #expect(restored.role == "viewer")
         #expect(restored.tier == "ENTERPRISE")
@@ -149,20 +156,23 @@ import Testing
         #expect(try sql.tables() == ["agent_api_keys", "agents", "alembic_version", "security_audit_logs"])
         #expect(try sql.columns(of: "agents") == Self.baseAgentColumns)
         #expect(try sql.createdIndexes(of: "agents").isDisjoint(with: ["ix_agents_role", "ix_agents_tier"]))
-        #expect(try sql.run("SELECT agent_id, display_name, namespace, status FROM agents ORDER BY agent_id") == [
-            [.text("alice"), .null, .text("team"), .text("active")], [.text("bob"), .text("Bob"), .text("team"), .text("active")],
-        ])
-        #expect(try sql.run("SELECT agent_id, key_hash FROM agent_api_keys") == [
-            [.text(alice.id.uuidString.lowercased()), .text(String(repeating: "c", count: 64))]
-        ])
+        #expect(
+            try sql.run("SELECT agent_id, display_name, namespace, status FROM agents ORDER BY agent_id") == [
+                [.text("alice"), .null, .text("team"), .text("active")], [.text("bob"), .text("Bob"), .text("team"), .text("active")],
+            ])
+        #expect(
+            try sql.run("SELECT agent_id, key_hash FROM agent_api_keys") == [
+                [.text(alice.id.uuidString.lowercased()), .text(String(repeating: "c", count: 64))]
+            ])
         #expect(try sql.run("SELECT COUNT(*) FROM security_audit_logs") == [[.integer(1)]])
 
         // `alembic upgrade head` from the base revision, by opening with migrate: true.
         let reopened = try await SQLiteStore.open(path: path, migrate: true, clock: clock.now)
         #expect(try await reopened.currentRevision() == Self.head)
-        #expect(try sql.run("SELECT agent_id, tier, role FROM agents ORDER BY agent_id") == [
-            [.text("alice"), .text("FREE"), .text("viewer")], [.text("bob"), .text("FREE"), .text("viewer")],
-        ])
+        #expect(
+            try sql.run("SELECT agent_id, tier, role FROM agents ORDER BY agent_id") == [
+                [.text("alice"), .text("FREE"), .text("viewer")], [.text("bob"), .text("FREE"), .text("viewer")],
+            ])
         #expect(try sql.run("SELECT COUNT(*) FROM license_keys") == [[.integer(0)]])
         let resolved = try #require(try await reopened.resolveAPIKey(hash: String(repeating: "c", count: 64)))
         #expect(resolved.agent.id == alice.id)
@@ -192,17 +202,19 @@ import Testing
         try await newStore().upgrade()
         let sql = try RawSQLiteConnection(path: path)
 
-        #expect(try sql.columns(of: "license_keys") == [
-            "id", "agent_id", "namespace", "tier", "license_key_hash", "issued_at", "expires_at", "is_active", "revoked_at",
-            "revoked_reason", "revoked_by", "created_at", "last_validated_at", "validation_count", "metadata",
-        ])
+        #expect(
+            try sql.columns(of: "license_keys") == [
+                "id", "agent_id", "namespace", "tier", "license_key_hash", "issued_at", "expires_at", "is_active", "revoked_at",
+                "revoked_reason", "revoked_by", "created_at", "last_validated_at", "validation_count", "metadata",
+            ])
         #expect(try sql.createdIndexes(of: "license_keys").count == 5)
         #expect(try sql.createdIndexes(of: "license_keys").contains("ix_license_keys_license_key_hash"))
         #expect(try sql.run("PRAGMA index_list(license_keys)").contains { $0[1] == .text("ix_license_keys_license_key_hash") && $0[2] == .integer(1) })
 
-        #expect(try sql.columns(of: "license_usage_history") == [
-            "id", "license_id", "agent_id", "validated_at", "valid", "feature_accessed", "failure_reason",
-        ])
+        #expect(
+            try sql.columns(of: "license_usage_history") == [
+                "id", "license_id", "agent_id", "validated_at", "valid", "feature_accessed", "failure_reason",
+            ])
         #expect(try sql.createdIndexes(of: "license_usage_history").count == 3)
 
         #expect(Set(try sql.columns(of: "agents")) == Set(Self.baseAgentColumns + ["tier", "role"]))

@@ -1,7 +1,8 @@
 import Foundation
-@testable import TMWSStorage
 import TMWSTestSupport
 import Testing
+
+@testable import TMWSStorage
 
 /// The SQLite store's hot paths bind, step and read cached statements through the sqlite3 C API,
 /// and run `BEGIN`/`COMMIT` as cached statements. These tests pin what that must not change:
@@ -60,7 +61,8 @@ import Testing
         let auditBefore = try count("security_audit_logs")
         let validation = await #expect(throws: StorageError.self) {
             _ = try await store.recordValidation(
-                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit) { _, _ in .valid }
+                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit
+            ) { _, _ in .valid }
         }
         #expect(validation?.code == .corrupt)
         // The audit row written before the license was read is rolled back with the rest.
@@ -71,13 +73,15 @@ import Testing
     @Test func aFailingStatementRollsBackTheTransactionAndTheConnectionStaysUsable() async throws {
         let license = try await license()
         let sql = try RawSQLiteConnection(path: path)
-        try sql.run("""
+        try sql.run(
+            """
             CREATE TRIGGER refuse_usage BEFORE INSERT ON license_usage_history
             BEGIN SELECT RAISE(ABORT, 'refused by test'); END
             """)
         await #expect(throws: StorageError.self) {
             _ = try await store.recordValidation(
-                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit) { _, _ in .valid }
+                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit
+            ) { _, _ in .valid }
         }
         // Nothing of the attempt remains: not the audit row, not the counter.
         #expect(try count("security_audit_logs") == 0)
@@ -86,7 +90,8 @@ import Testing
         try sql.run("DROP TRIGGER refuse_usage")
         for attempt in 1...3 {
             let (_, recorded) = try await store.recordValidation(
-                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit) { _, _ in .valid }
+                licenseID: license.id, agentID: owner.id, featureAccessed: "x", authorize: Self.allowWithAudit
+            ) { _, _ in .valid }
             #expect(recorded?.license?.validationCount == Int64(attempt))
         }
         #expect(try count("license_usage_history") == 3)
@@ -101,11 +106,13 @@ import Testing
         ]
         for feature in features {
             _ = try await store.recordValidation(
-                licenseID: license.id, agentID: owner.id, featureAccessed: feature, authorize: { agent, _ in
+                licenseID: license.id, agentID: owner.id, featureAccessed: feature,
+                authorize: { agent, _ in
                     AgentCheck(
                         result: (), allowed: true,
                         audit: NewAuditEvent(eventType: "permission_check", severity: .info, userID: agent?.id, details: ["feature": feature]))
-                }) { _, _ in .valid }
+                }
+            ) { _, _ in .valid }
         }
         let stored = try await store.usageHistory(licenseID: license.id, page: PageRequest(limit: 100)).items
         #expect(Set(stored.map(\.featureAccessed)) == Set(features))
@@ -119,7 +126,8 @@ import Testing
         _ = try await store.revokeAPIKey(id: key.id)
         for hash in [key.keyHash, String(repeating: "b", count: 64)] {
             let outcome = try await store.recordAuthenticatedValidation(
-                apiKeyHash: hash, licenseID: license.id, featureAccessed: nil, authorize: Self.allowWithAudit) { _, _ in .valid }
+                apiKeyHash: hash, licenseID: license.id, featureAccessed: nil, authorize: Self.allowWithAudit
+            ) { _, _ in .valid }
             #expect(outcome == nil)
         }
         #expect(try count("license_usage_history") == 0)

@@ -56,13 +56,15 @@ import Testing
         _ = try await store.createAgent(NewAgent(name: "born-admin", namespace: "default", role: "admin"))
         let sql = try RawSQLiteConnection(path: path)
 
-        try sql.run("""
+        try sql.run(
+            """
             UPDATE agents
             SET role = 'editor'
             WHERE agent_id = 'your-agent-id';
             """)
         #expect(sql.changes == 1)
-        try sql.run("""
+        try sql.run(
+            """
             UPDATE agents
             SET role = 'admin'
             WHERE agent_id = 'admin-agent-id';
@@ -70,10 +72,11 @@ import Testing
         #expect(sql.changes == 1)
 
         let promoted = try sql.run("SELECT agent_id, role FROM agents WHERE role != 'viewer';")
-        #expect(Set(promoted) == [
-            [.text("your-agent-id"), .text("editor")], [.text("admin-agent-id"), .text("admin")],
-            [.text("born-admin"), .text("admin")],
-        ])
+        #expect(
+            Set(promoted) == [
+                [.text("your-agent-id"), .text("editor")], [.text("admin-agent-id"), .text("admin")],
+                [.text("born-admin"), .text("admin")],
+            ])
         #expect(promoted.count == 3)
         // The store reads what the operator wrote.
         #expect(try await store.agent(named: "your-agent-id")?.role == "editor")
@@ -93,9 +96,10 @@ import Testing
 
         func check(_ agent: Agent, _ operation: String, _ result: String, times: Int = 1) async throws {
             for _ in 0..<times {
-                _ = try await store.appendAuditEvent(NewAuditEvent(
-                    eventType: "permission_check", severity: result == "DENY" ? .warning : .info, userID: agent.id,
-                    details: ["operation": operation, "role": agent.role, "result": result, "reason": "test"]))
+                _ = try await store.appendAuditEvent(
+                    NewAuditEvent(
+                        eventType: "permission_check", severity: result == "DENY" ? .warning : .info, userID: agent.id,
+                        details: ["operation": operation, "role": agent.role, "result": result, "reason": "test"]))
             }
         }
         // Two hours ago: outside every one-hour window.
@@ -112,19 +116,22 @@ import Testing
         try await check(admin, "license:revoke", "ALLOW")
         // Not a permission check, even though its details look like a denial; the newest event.
         clock.advance(by: 0.5)
-        _ = try await store.appendAuditEvent(NewAuditEvent(
-            eventType: "role_changed", userID: admin.id,
-            details: ["operation": "license:generate", "role": "viewer", "result": "DENY"]))
+        _ = try await store.appendAuditEvent(
+            NewAuditEvent(
+                eventType: "role_changed", userID: admin.id,
+                details: ["operation": "license:generate", "role": "viewer", "result": "DENY"]))
         clock.set(start)
 
         // Licenses: 10 days ago (outside the 7-day window), 3 days ago, and now.
         var licenses: [License] = []
         func issue(_ tier: String, daysAgo: Double) async throws {
             clock.set(start - daysAgo * 86_400)
-            licenses.append(try await store.insertLicense(NewLicense(
-                id: UUID(), ownerID: editor.id, namespace: "default", tier: tier,
-                keyHash: String(repeating: "0", count: 62) + String(format: "%02d", licenses.count + 1),
-                issuedAt: clock.date, expiresAt: nil)))
+            licenses.append(
+                try await store.insertLicense(
+                    NewLicense(
+                        id: UUID(), ownerID: editor.id, namespace: "default", tier: tier,
+                        keyHash: String(repeating: "0", count: 62) + String(format: "%02d", licenses.count + 1),
+                        issuedAt: clock.date, expiresAt: nil)))
         }
         for tier in ["FREE", "FREE", "PRO"] { try await issue(tier, daysAgo: 10) }
         for tier in ["PRO", "ENTERPRISE", "PRO"] { try await issue(tier, daysAgo: 3) }
@@ -161,43 +168,47 @@ import Testing
         #expect(try sql.run("SELECT version_num FROM alembic_version") == [[.text("571948cc671b")]])
 
         // Monitor permission denials
-        let denials = try sql.run("""
-SELECT
-  COUNT(*) as deny_count,
-  details->>'operation' as operation,
-  details->>'role' as role
-FROM security_audit_logs
-WHERE event_type = 'permission_check'
-  AND details->>'result' = 'DENY'
-  AND created_at > datetime('now', '-1 hour')
-GROUP BY operation, role
-ORDER BY deny_count DESC;
-""")
-        #expect(denials == [
-            [.integer(3), .text("license:generate"), .text("viewer")],
-            [.integer(2), .text("license:revoke"), .text("editor")],
-            [.integer(1), .text("system:audit"), .text("viewer")],
-        ])
+        let denials = try sql.run(
+            """
+            SELECT
+              COUNT(*) as deny_count,
+              details->>'operation' as operation,
+              details->>'role' as role
+            FROM security_audit_logs
+            WHERE event_type = 'permission_check'
+              AND details->>'result' = 'DENY'
+              AND created_at > datetime('now', '-1 hour')
+            GROUP BY operation, role
+            ORDER BY deny_count DESC;
+            """)
+        #expect(
+            denials == [
+                [.integer(3), .text("license:generate"), .text("viewer")],
+                [.integer(2), .text("license:revoke"), .text("editor")],
+                [.integer(1), .text("system:audit"), .text("viewer")],
+            ])
 
         // Monitor license generation activity
-        let activity = try sql.run("""
-SELECT
-  COUNT(*) as total_licenses,
-  tier,
-  DATE(created_at) as date
-FROM license_keys
-WHERE created_at > datetime('now', '-7 days')
-GROUP BY tier, DATE(created_at)
-ORDER BY date DESC, tier;
-""")
+        let activity = try sql.run(
+            """
+            SELECT
+              COUNT(*) as total_licenses,
+              tier,
+              DATE(created_at) as date
+            FROM license_keys
+            WHERE created_at > datetime('now', '-7 days')
+            GROUP BY tier, DATE(created_at)
+            ORDER BY date DESC, tier;
+            """)
         let today = String(Timestamp.sqliteText(start).prefix(10))
         let threeDaysAgo = String(Timestamp.sqliteText(start - 3 * 86_400).prefix(10))
-        #expect(activity == [
-            [.integer(1), .text("FREE"), .text(today)],
-            [.integer(1), .text("PRO"), .text(today)],
-            [.integer(1), .text("ENTERPRISE"), .text(threeDaysAgo)],
-            [.integer(2), .text("PRO"), .text(threeDaysAgo)],
-        ])
+        #expect(
+            activity == [
+                [.integer(1), .text("FREE"), .text(today)],
+                [.integer(1), .text("PRO"), .text(today)],
+                [.integer(1), .text("ENTERPRISE"), .text(threeDaysAgo)],
+                [.integer(2), .text("PRO"), .text(threeDaysAgo)],
+            ])
 
         // Step 6: the ten newest audit rows, all six columns, newest first.
         let newest = try sql.run("SELECT * FROM security_audit_logs ORDER BY created_at DESC LIMIT 10;")

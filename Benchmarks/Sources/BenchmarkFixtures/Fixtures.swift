@@ -86,7 +86,8 @@ public actor Fixtures {
             let fixture = try await Fixture.make(sqliteFile: true)
             for _ in 0..<100_000 {
                 _ = try await fixture.store.recordValidation(
-                    licenseID: fixture.licenseID, agentID: fixture.viewer.agentID, featureAccessed: nil) { _, _ in .valid }
+                    licenseID: fixture.licenseID, agentID: fixture.viewer.agentID, featureAccessed: nil
+                ) { _, _ in .valid }
             }
             return fixture
         }

@@ -70,7 +70,8 @@ public final class RawSQLiteBaseline: @unchecked Sendable {
     /// read the license, bump its counter and write the usage row.
     public func validateOnce(now: String) {
         run("BEGIN IMMEDIATE")
-        run("""
+        run(
+            """
             SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
                 a.id, a.agent_id, a.display_name, a.namespace, a.status, a.tier, a.role, a.created_at, a.updated_at
             FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id WHERE k.key_hash = ? AND k.revoked_at IS NULL
@@ -78,7 +79,8 @@ public final class RawSQLiteBaseline: @unchecked Sendable {
         run(
             "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             ["permission_check", "info", agentID, #"{"operation":"license:validate","reason":"role_grants_permission","result":"ALLOW","role":"viewer"}"#, now])
-        run("""
+        run(
+            """
             SELECT id, agent_id, namespace, tier, license_key_hash, issued_at, expires_at, is_active, revoked_at, revoked_reason,
                 revoked_by, created_at, last_validated_at, validation_count, metadata FROM license_keys WHERE id = ?
             """, [licenseID])

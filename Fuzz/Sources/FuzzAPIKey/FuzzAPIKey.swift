@@ -62,7 +62,8 @@ public func fuzzAPIKey(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
 
     let hash = Digest.sha256Hex(text)
-    fuzzCheck(hash.utf8.count == 64 && hash.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
+    fuzzCheck(
+        hash.utf8.count == 64 && hash.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
         "the hash is not 64 lowercase hex digits")
     fuzzCheck(hash == Digest.hex(SHA256.hash(data: Array(text.utf8))), "the hash is not SHA-256 of the UTF-8 bytes")
 

@@ -26,7 +26,8 @@ public func fuzzJSONRPC(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     writer.value(value)
     let reread = try? JSONParser.parse(writer.data)
     fuzzCheck(reread == finite(value), "JSONWriter's text does not parse back to the value written")
-    fuzzCheck((try? JSONSerialization.jsonObject(with: writer.data, options: [.fragmentsAllowed])) != nil,
+    fuzzCheck(
+        (try? JSONSerialization.jsonObject(with: writer.data, options: [.fragmentsAllowed])) != nil,
         "JSONSerialization refuses JSONWriter's text")
     return 0
 }

@@ -54,7 +54,8 @@ private func check(_ tool: Tool, _ arguments: [String: Value]?) {
     } catch {
         fuzzCheck(error.code == .invalidArgument, "\(tool.name): failed with \(error.code), not INVALID_ARGUMENT")
         let candidates = Array(sent.keys) + Array(properties.keys)
-        fuzzCheck(candidates.contains { error.message.hasPrefix("argument '\($0.prefix(64))' ") },
+        fuzzCheck(
+            candidates.contains { error.message.hasPrefix("argument '\($0.prefix(64))' ") },
             "\(tool.name): the error names no argument: \(error.message.prefix(200))")
     }
 }

@@ -81,7 +81,8 @@ public struct Deployment: Sendable {
         switch options.location {
         case .memory:
             let store = MemoryStore()
-            let secret = try SigningSecret.fromEnvironment(options.environment)
+            let secret =
+                try SigningSecret.fromEnvironment(options.environment)
                 ?? SigningSecret(SystemSecureRandom().bytes(48))
             let bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile(for: .memory), createdSecretFile: nil)
             logger.info("in-memory database ready; admin API key written", metadata: ["key_file": "\(bootstrap.adminKeyFile)"])
@@ -100,10 +101,12 @@ public struct Deployment: Sendable {
 
         case .postgres:
             guard let store = options.externalStore else {
-                throw ConfigurationError(.unsupportedLocation, "a PostgreSQL database needs the TMWS module: open it with Deployment.withOpened or Deployment.Resources")
+                throw ConfigurationError(
+                    .unsupportedLocation, "a PostgreSQL database needs the TMWS module: open it with Deployment.withOpened or Deployment.Resources")
             }
             guard let secret = try SigningSecret.fromEnvironment(options.environment) else {
-                throw ConfigurationError(.missingSecret,
+                throw ConfigurationError(
+                    .missingSecret,
                     "a PostgreSQL deployment needs TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, the same secret on every server")
             }
             let keyFile = options.adminKeyFile ?? Self.defaultPostgresAdminKeyFile
@@ -137,8 +140,10 @@ public struct Deployment: Sendable {
             }
         } else if revision != SchemaRevision.head {
             guard options.migrate else {
-                throw ConfigurationError(.needsMigration,
-                    "the database \(options.location) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)")
+                throw ConfigurationError(
+                    .needsMigration,
+                    "the database \(options.location) is at revision \(revision!), not head \(SchemaRevision.head); run `tmwsctl migrate up` (or start with --migrate)"
+                )
             }
             let applied = try await store.upgrade()
             logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
@@ -180,7 +185,8 @@ public struct Deployment: Sendable {
         let secretFile = secretFilePath(forDatabase: path)
         if FileManager.default.fileExists(atPath: secretFile) { return (try SigningSecret.load(fromFile: secretFile), nil) }
         guard creating else {
-            throw ConfigurationError(.missingSecret,
+            throw ConfigurationError(
+                .missingSecret,
                 "no signing secret: set TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, or restore \(secretFile) (a new secret would invalidate every issued key)")
         }
         return (try SigningSecret.createFile(at: secretFile, randomBytes: SystemSecureRandom().bytes(48)), secretFile)

@@ -18,7 +18,8 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     public init(_ bytes: some Sequence<UInt8>) throws(ConfigurationError) {
         let bytes = Array(bytes)
         guard bytes.count >= Self.minimumLength else {
-            throw ConfigurationError(.invalidSecret,
+            throw ConfigurationError(
+                .invalidSecret,
                 "the signing secret is \(bytes.count) bytes long; at least \(Self.minimumLength) are required")
         }
         key = SymmetricKey(data: bytes)

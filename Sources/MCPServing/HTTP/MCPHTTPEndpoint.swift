@@ -10,7 +10,8 @@ public struct MCPHTTPRequest: Sendable {
     public var body: Data
 
     public init(method: String, headers: [String: String], body: Data) {
-        self.init(method: method, lowercasedHeaders: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }), body: body)
+        self.init(
+            method: method, lowercasedHeaders: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }), body: body)
     }
 
     /// For callers whose header names are lowercase already (HTTPTypes' canonical names).
@@ -39,7 +40,9 @@ public struct MCPHTTPResponse: Sendable {
         MCPHTTPResponse(status: status, headers: [("Content-Type", "application/json")] + extra, body: body)
     }
 
-    static func rpcError(_ status: Int, _ code: Int, _ message: String, id: RequestID? = nil, extra: [(String, String)] = [])
+    static func rpcError(
+        _ status: Int, _ code: Int, _ message: String, id: RequestID? = nil, extra: [(String, String)] = []
+    )
         -> MCPHTTPResponse
     {
         json(status, JSONRPCAnswer.error(id: id, RPCError(code: code, message: message)), extra: extra)

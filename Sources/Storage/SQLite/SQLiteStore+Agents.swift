@@ -102,8 +102,9 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE agent_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [now.sqlText, id.canonicalText])
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Row.apiKeyColumns) FROM agent_api_keys WHERE id = ?", arguments: [id.canonicalText])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Row.apiKeyColumns) FROM agent_api_keys WHERE id = ?", arguments: [id.canonicalText])
             else { throw StorageError(.notFound, "no API key with this id") }
             return try row.apiKey()
         }

@@ -16,7 +16,8 @@ extension SQLiteStore: SchemaVerifying {
         try SchemaExpectation.deploymentGuide.map { expectation in
             switch expectation {
             case .revisionAtHead:
-                let revision = try db.tableExists("alembic_version")
+                let revision =
+                    try db.tableExists("alembic_version")
                     ? try String.fetchOne(db, sql: "SELECT version_num FROM alembic_version") : nil
                 return .revision(found: revision)
             case .textColumn(let table, let name, let defaultValue):
@@ -25,14 +26,16 @@ extension SQLiteStore: SchemaVerifying {
                 return .column(table: table, name: name, expected: "\(name)|TEXT|1|'\(defaultValue)'", found: found)
             case .index(let table, let name, let columns):
                 let names = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?)", arguments: [table])
-                let indexed = names.contains(name)
+                let indexed =
+                    names.contains(name)
                     ? try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [name]) : []
                 return .index(table: table, name: name, columns: columns, indexed: indexed)
             case .table(let name, let columns, let indexes):
                 guard try db.tableExists(name) else { return .table(name, columns: columns, indexes: indexes, counts: nil) }
                 let columnCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info(?)", arguments: [name]) ?? 0
-                let indexCount = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM pragma_index_list(?) WHERE origin = 'c'", arguments: [name]) ?? 0
+                let indexCount =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM pragma_index_list(?) WHERE origin = 'c'", arguments: [name]) ?? 0
                 return .table(name, columns: columns, indexes: indexes, counts: (columnCount, indexCount))
             case .integrity:
                 let quick = try String.fetchAll(db, sql: "PRAGMA quick_check")

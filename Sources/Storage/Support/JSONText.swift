@@ -64,8 +64,14 @@ package enum JSONText {
             case 0..<0x20: appendEscape(UInt16(byte), to: &out)
             case 0xE2:
                 // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-                guard let second = utf8.next() else { out.append(byte); break }
-                guard second == 0x80, let third = utf8.next() else { out.append(contentsOf: [byte, second]); break }
+                guard let second = utf8.next() else {
+                    out.append(byte)
+                    break
+                }
+                guard second == 0x80, let third = utf8.next() else {
+                    out.append(contentsOf: [byte, second])
+                    break
+                }
                 if third == 0xA8 || third == 0xA9 {
                     appendEscape(0x2000 | UInt16(third - 0xA8 + 0x28), to: &out)
                 } else {

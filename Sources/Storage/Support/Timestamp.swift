@@ -104,7 +104,7 @@ public enum Timestamp {
         if rest == 1 {
             guard b[index] == 90 else { return nil }
         } else if rest == 6 {
-            guard (b[index] == 43 || b[index] == 45), digits(index + 1, 2) == 0, b[index + 3] == 58,
+            guard b[index] == 43 || b[index] == 45, digits(index + 1, 2) == 0, b[index + 3] == 58,
                 digits(index + 4, 2) == 0
             else { return nil }
         } else if rest != 0 {

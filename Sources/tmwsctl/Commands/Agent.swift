@@ -38,7 +38,8 @@ struct AgentCommand: AsyncParsableCommand {
                 let agent = try await deployment.agents.createAgent(
                     as: principal, named: name, namespace: namespace, role: try Parse.role(role), tier: try Parse.tier(tier),
                     displayName: displayName)
-                try AgentCommand.show(agent, json: global.json, message: "created agent '\(agent.name)' (\(agent.role), \(agent.tier), namespace \(agent.namespace))")
+                try AgentCommand.show(
+                    agent, json: global.json, message: "created agent '\(agent.name)' (\(agent.role), \(agent.tier), namespace \(agent.namespace))")
             }
         }
     }

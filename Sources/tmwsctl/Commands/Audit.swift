@@ -94,7 +94,7 @@ struct Audit: AsyncParsableCommand {
                 let views = events.map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
                 if global.json { return try JSONOutput.print(views) }
                 if views.isEmpty { Console.out("no matching events") }
-                views.forEach { Console.out($0.line) }
+                for view in views { Console.out(view.line) }
             }
         }
     }

@@ -46,7 +46,8 @@ struct Init: AsyncParsableCommand {
                             adminKeyFile: recovery.keyFile, secretFile: nil, adminRestored: recovery.created || recovery.restored))
                 }
                 if recovery.created || recovery.restored {
-                    Console.out("no active admin agent remained; '\(recovery.admin.name)' \(recovery.created ? "created" : "given back") the admin role (audited)")
+                    Console.out(
+                        "no active admin agent remained; '\(recovery.admin.name)' \(recovery.created ? "created" : "given back") the admin role (audited)")
                     if let file = recovery.keyFile { Console.out("its new API key was written to \(file) (owner-only)") }
                 } else {
                     Console.out("\(path) is already initialised (revision \(SchemaRevision.head) (head)); nothing changed")

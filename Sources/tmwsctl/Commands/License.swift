@@ -83,7 +83,11 @@ struct LicenseCommand: AsyncParsableCommand {
                     var line = verdict.code.rawValue
                     if let id = result.licenseId { line += " license \(id)" }
                     if let tier = result.tier { line += " \(tier)" }
-                    if verdict.isPerpetual == true { line += " perpetual" } else if let expires = verdict.expiresAt { line += " expires \(JSONOutput.iso8601(expires))" }
+                    if verdict.isPerpetual == true {
+                        line += " perpetual"
+                    } else if let expires = verdict.expiresAt {
+                        line += " expires \(JSONOutput.iso8601(expires))"
+                    }
                     Console.out(line)
                 }
                 if !verdict.valid { throw ExitCode(Failure.checkFailed) }

@@ -28,7 +28,7 @@ extension LicenseCommand {
                 let result = Result(items: page.items.map(UsageView.init), nextCursor: page.nextCursor)
                 if global.json { return try JSONOutput.print(result) }
                 if result.items.isEmpty { Console.out("no validations recorded") }
-                result.items.forEach { Console.out($0.line) }
+                for item in result.items { Console.out(item.line) }
                 if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
             }
         }
@@ -69,7 +69,7 @@ extension LicenseCommand {
                 let result = Result(items: page.items.map { LicenseView($0, status: $0.status(at: now)) }, nextCursor: page.nextCursor)
                 if global.json { return try JSONOutput.print(result) }
                 if result.items.isEmpty { Console.out("no licenses") }
-                result.items.forEach { Console.out($0.line) }
+                for item in result.items { Console.out(item.line) }
                 if let next = page.nextCursor { Console.out("more: --cursor \(next)") }
             }
         }

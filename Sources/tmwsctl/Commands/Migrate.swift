@@ -65,7 +65,9 @@ struct Migrate: AsyncParsableCommand {
                 if applied.isEmpty { Console.out("already at \(Migrate.label(revision)); nothing to do") }
                 Console.out("now at \(Migrate.label(revision))")
                 if revision == SchemaRevision.head, try await store.allAgents(matching: AgentFilter(role: "admin", status: .active)).isEmpty {
-                    Console.error("note: no agent has the admin role (the RBAC revision makes every agent a viewer); run `tmwsctl init` to give the bootstrap admin its role back")
+                    Console.error(
+                        "note: no agent has the admin role (the RBAC revision makes every agent a viewer); run `tmwsctl init` to give the bootstrap admin its role back"
+                    )
                 }
             }
         }

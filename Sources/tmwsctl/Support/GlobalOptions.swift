@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
+import TMWS
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
-import TMWS
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp(
-        "The database: sqlite:///PATH, sqlite+aiosqlite:///PATH, a path, or postgres://USER:PASSWORD@HOST:PORT/DB (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).",
-        valueName: "url"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "The database: sqlite:///PATH, sqlite+aiosqlite:///PATH, a path, or postgres://USER:PASSWORD@HOST:PORT/DB (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).",
+            valueName: "url"))
     var database: String?
 
     @Option(name: .customLong("as"), help: ArgumentHelp("The agent whose authority the command uses.", valueName: "agent"))
