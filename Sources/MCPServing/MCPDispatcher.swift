@@ -22,6 +22,7 @@ public final class MCPDispatcher: Sendable {
     private let legacyIdentity: String
 
     /// - Parameters:
+    ///   - server: the name, version and title the server reports.
     ///   - tools: the tools, in the order `tools/list` shows them; names must be unique.
     ///   - catalogTTL: the `ttlMs` of `tools/list` and `server/discover` (the catalog is fixed for a process).
     public init(server: MCPServerInfo, tools: [MCPTool], catalogTTL: Duration = .seconds(3600)) {

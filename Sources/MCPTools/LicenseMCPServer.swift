@@ -1,7 +1,7 @@
 import TMWSMCPServing
 
 /// The license tools as an MCP server: identity, instructions and the tool catalog, served by
-/// ``TMWSMCPServing/MCPDispatcher`` over stdio or Streamable HTTP.
+/// `MCPDispatcher` over stdio or Streamable HTTP.
 public enum LicenseMCPServer {
     /// The server's name in `server/discover`, `initialize` and every modern result's `_meta`.
     public static let name = "tmws-license"

@@ -7,8 +7,8 @@ import TMWSRBAC
 import TMWSStorage
 
 /// Executes tool calls: authenticates the caller's API key on every call, checks the arguments
-/// against the tool's schema, calls the services (``TMWSLicenseCore/LicenseService``,
-/// ``TMWSLicenseCore/AgentAdministration`` for `whoami`, ``TMWSLicenseCore/AuditService`` for the
+/// against the tool's schema, calls the services (`LicenseService`,
+/// `AgentAdministration` for `whoami`, `AuditService` for the
 /// audit log), and maps the outcome to a
 /// tool result. Domain failures are `isError` results with DESIGN.md's codes; nothing here decides
 /// who may do what.
@@ -142,7 +142,7 @@ public struct LicenseToolHandler: Sendable {
     }
 
     /// The hot path: authentication and validation in one storage step
-    /// (``TMWSLicenseCore/LicenseService/validateLicenseKey(apiKey:authenticator:key:featureAccessed:)``).
+    /// (`LicenseService.validateLicenseKey(apiKey:authenticator:key:featureAccessed:)`).
     /// An argument error is still reported only to an authenticated caller, as for every other tool.
     private func validate(_ args: ToolArguments, apiKey: String) async throws -> ToolResult {
         let key: String

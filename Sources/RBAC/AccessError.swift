@@ -30,7 +30,7 @@ public struct AccessError: Error, Sendable, Hashable, CustomStringConvertible, C
     public let reason: AccessReason?
     /// A human-readable explanation.
     public let message: String
-    /// The underlying error (a ``TMWSStorage/StorageError`` for `unavailable`), if any.
+    /// The underlying error (a `StorageError` for `unavailable`), if any.
     public let underlying: (any Error)?
 
     public init(_ code: Code, reason: AccessReason? = nil, _ message: String, underlying: (any Error)? = nil) {

@@ -137,7 +137,7 @@ public protocol LicenseStore: Sendable {
     ///
     /// A backend whose reads cost a round trip of their own (SQLite through GRDB's queues) does it
     /// in the validation's transaction; others may call
-    /// ``recordAuthenticatedValidationInTwoSteps(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``.
+    /// ``Store/recordAuthenticatedValidationInTwoSteps(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``.
     /// Like every requirement, it has no default implementation.
     /// - Returns: `nil` when the key does not authenticate — and then nothing is written; else the
     ///   key as resolved and the validation's outcome.
@@ -204,9 +204,9 @@ extension LicenseStore {
 }
 
 extension Store {
-    /// ``recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)`` as
-    /// two steps: ``resolveAPIKey(hash:)``, then
-    /// ``recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`` for the key's agent.
+    /// ``LicenseStore/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)`` as
+    /// two steps: ``APIKeyStore/resolveAPIKey(hash:)``, then
+    /// ``LicenseStore/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`` for the key's agent.
     /// For a backend whose separate read costs little (``MemoryStore``, PostgreSQL's pool): the
     /// requirement has no default, so that every backend and wrapper decides for itself.
     public func recordAuthenticatedValidationInTwoSteps<Check: Sendable>(

@@ -93,7 +93,7 @@ final class PausingClock: Sendable {
     }
 }
 
-/// Whether an error is a ``TMWSStorage/StorageError`` with `code`.
+/// Whether an error is a `StorageError` with `code`.
 func hasCode(_ code: StorageError.Code) -> @Sendable (any Error) -> Bool {
     { ($0 as? StorageError)?.code == code }
 }

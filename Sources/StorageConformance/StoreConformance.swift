@@ -2,7 +2,7 @@ import Foundation
 import TMWSStorage
 import Testing
 
-/// The storage contract as a runnable suite: every promise ``TMWSStorage/Store`` makes (atomic
+/// The storage contract as a runnable suite: every promise `Store` makes (atomic
 /// steps, audit rows written with the change they record, keyset pages that survive ties in time,
 /// idempotent revocation, validations that cannot outrun a revocation, …) as checks that run
 /// against any store.

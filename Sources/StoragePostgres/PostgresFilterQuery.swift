@@ -1,7 +1,7 @@
 import PostgresNIO
 import TMWSStorage
 
-/// The PostgreSQL form of ``TMWSStorage/FilterQuery``: `$1`, `$2`, … placeholders, PostgresNIO values.
+/// The PostgreSQL form of `FilterQuery`: `$1`, `$2`, … placeholders, PostgresNIO values.
 typealias PostgresFilterQuery = FilterQuery<any PostgresDynamicTypeEncodable & Sendable>
 
 extension FilterQuery where Binding == any PostgresDynamicTypeEncodable & Sendable {

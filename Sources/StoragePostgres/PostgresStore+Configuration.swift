@@ -61,7 +61,7 @@ extension PostgresStore {
         /// (disable, prefer — the default —, require, verify-ca, verify-full), `pool_size` (1…1000,
         /// default 10), `connect_timeout` (seconds, 1…300), `search_path` (the schema), and `host`
         /// (a Unix socket directory, as libpq accepts). Without a user, `$USER` is used, as libpq does.
-        /// - Throws: ``TMWSStorage/StorageError`` `invalidArgument` naming what is wrong — never the password.
+        /// - Throws: `StorageError` `invalidArgument` naming what is wrong — never the password.
         public init(url: String) throws(StorageError) {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"),
                 let components = URLComponents(string: url)

@@ -3,7 +3,7 @@ import TMWSStorage
 import _ConnectionPoolModule
 
 extension PostgresStore {
-    /// Maps any error to a ``TMWSStorage/StorageError`` with the code every backend uses. The
+    /// Maps any error to a `StorageError` with the code every backend uses. The
     /// message names the SQLSTATE, never a value: postgres-nio keeps the statement and its
     /// arguments in the underlying error, which only `debugDescription` shows.
     static func map(_ error: any Error) -> StorageError {

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import TMWSStorage
 
-/// A ``TMWSStorage/Store`` on PostgreSQL, for several server instances sharing one database.
+/// A `Store` on PostgreSQL, for several server instances sharing one database.
 ///
 /// Connections come from a pool (postgres-nio's `PostgresClient`), which serves requests only
 /// while ``run()`` runs: add the store to your `ServiceGroup`, or use
@@ -36,6 +36,7 @@ public final class PostgresStore: Store, Service {
 
     /// Creates a store. No connection is made until ``run()`` runs and an operation needs one.
     /// - Parameters:
+    ///   - configuration: where the server is and how the pool behaves.
     ///   - clock: the time source for timestamps; `nil` (the default) uses the database server's clock.
     ///   - logger: receives the pool's background messages (connection failures) at their levels.
     public init(configuration: Configuration, clock: (@Sendable () -> Date)? = nil, logger: Logger = Logger(label: "tmws.postgres")) {
@@ -86,7 +87,7 @@ public final class PostgresStore: Store, Service {
     /// Opens one connection of its own and runs `SELECT 1`, so that a wrong URL or password or an
     /// unreachable server is reported at once with its cause — the pool retries quietly for up to
     /// a minute before its operations fail. The executables call it before serving.
-    /// - Throws: ``TMWSStorage/StorageError`` `unavailable` (with the SQLSTATE for a refusal by the server).
+    /// - Throws: `StorageError` `unavailable` (with the SQLSTATE for a refusal by the server).
     public func checkConnection() async throws(StorageError) {
         do {
             let connection = try await PostgresConnection.connect(

@@ -7,7 +7,7 @@ import TMWSStorage
 ///
 /// postgres-nio's own `Date` coding goes through floating point and truncates, so a millisecond
 /// timestamp can be stored one microsecond early — enough to break keyset pagination and the
-/// ordering of equal times. The stores keep milliseconds (``TMWSStorage/Timestamp``); this keeps them exact.
+/// ordering of equal times. The stores keep milliseconds (`Timestamp`); this keeps them exact.
 struct PostgresTimestamp: PostgresNonThrowingEncodable, PostgresDecodable {
     /// Milliseconds from 1970 to PostgreSQL's epoch, 2000-01-01.
     private static let epochOffset: Int64 = 946_684_800_000

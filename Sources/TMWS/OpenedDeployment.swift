@@ -4,7 +4,7 @@ import TMWSLicenseCore
 import TMWSStorage
 import TMWSStoragePostgres
 
-/// Opening a deployment for any ``TMWSStorage/DatabaseLocation``, PostgreSQL included: scoped for
+/// Opening a deployment for any `DatabaseLocation`, PostgreSQL included: scoped for
 /// commands (``Deployment/withOpened(_:_:)``), as services for servers (``Deployment/Resources``).
 /// The one entry both executables use.
 ///
@@ -21,7 +21,7 @@ extension Deployment {
 
     /// The store at `location` for schema commands (migrate, verify), without bootstrap or the
     /// head-revision check, for the duration of `body`.
-    /// - Throws: ``TMWSLicenseCore/ConfigurationError`` for `:memory:` or a SQLite file that does not exist.
+    /// - Throws: `ConfigurationError` for `:memory:` or a SQLite file that does not exist.
     public static func withSchemaStore<Result>(
         at location: DatabaseLocation, logger: Logger = Logger(label: "tmws"),
         _ body: (any Store & SchemaMigrating & SchemaVerifying) async throws -> Result
@@ -83,7 +83,7 @@ extension Deployment {
         public let services: [any Service]
         private let postgres: PostgresStore?
 
-        /// - Throws: ``TMWSLicenseCore/ConfigurationError`` for a malformed PostgreSQL URL.
+        /// - Throws: `ConfigurationError` for a malformed PostgreSQL URL.
         public init(_ options: Options) throws {
             guard case .postgres(let url) = options.location, options.externalStore == nil else {
                 self.options = options

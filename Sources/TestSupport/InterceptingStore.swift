@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import TMWSStorage
 
-/// The one ``Store`` wrapper of the tests: it forwards every requirement of ``Store`` to the store it
+/// The one `Store` wrapper of the tests: it forwards every requirement of `Store` to the store it
 /// wraps, and on the way can fail chosen operations (fault injection: every service operation must
 /// fail closed when storage does) and run a hook before and after each (e.g. a pause that widens a
 /// race window).
@@ -12,7 +12,7 @@ import TMWSStorage
 /// is reported by the method it names. Wrapped stores therefore run the same code paths as the
 /// stores they wrap — the one-transaction authenticated validation of SQLite included.
 public final class InterceptingStore: Store {
-    /// The operations of ``Store``, one per requirement.
+    /// The operations of `Store`, one per requirement.
     public enum Operation: String, CaseIterable, Sendable {
         case createAgent, agentByID, agentByName, agents, updateAgent
         case addAPIKey, resolveAPIKey, apiKeys, revokeAPIKey, recordAPIKeyUse

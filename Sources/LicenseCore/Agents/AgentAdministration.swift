@@ -7,8 +7,8 @@ import TMWSStorage
 /// issue and revoke their API keys — and ``whoami(as:)``, the caller's own record.
 ///
 /// Every operation but ``whoami(as:)`` is for admins (`license:admin`, or `agent:update:tier` for
-/// the tier), checked through the context's ``TMWSRBAC/Authorizer`` with one audited permission
-/// check, and each change is audited as its own event (``TMWSStorage/AuditEventType``). Every
+/// the tier), checked through the context's `Authorizer` with one audited permission
+/// check, and each change is audited as its own event (`AuditEventType`). Every
 /// failure is a ``LicenseError``.
 ///
 /// ```swift
@@ -47,9 +47,11 @@ public struct AgentAdministration: Sendable {
 
     /// Creates an agent (`license:admin`: admin). Audited as `agent_created`.
     /// - Parameters:
+    ///   - principal: the caller, an admin.
     ///   - name: unique, 1–128 characters, no whitespace or control characters.
     ///   - namespace: 1–128 characters, no whitespace or control characters.
     ///   - role: default `viewer`, as the spec requires.
+    ///   - tier: the agent's tier, default `FREE`.
     ///   - displayName: at most 256 bytes.
     /// - Throws: `invalidArgument` (bad name or namespace, or the name is taken), `permissionDenied`, `unavailable`.
     public func createAgent(

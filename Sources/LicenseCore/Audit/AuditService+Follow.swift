@@ -7,6 +7,8 @@ extension AuditService {
     /// new event matching `filter`, oldest first, polling the store. Polling does not write audit
     /// rows of its own, so following never feeds itself.
     /// - Parameters:
+    ///   - principal: the caller, an admin.
+    ///   - filter: which events to yield.
     ///   - afterID: yield only events with a larger id (`nil`: only events appended from now on).
     ///   - pollInterval: how often to look for new events.
     /// - Throws: `permissionDenied`, `unavailable` (before the stream starts); the stream throws a

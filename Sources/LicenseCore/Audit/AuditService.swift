@@ -43,7 +43,7 @@ public struct AuditService: Sendable {
 
     /// The monitoring report (`system:audit`: admin): permission checks and validations over
     /// `window` ending now, licenses generated over the last 24 hours, and the schema revision
-    /// (read from the store when it is ``TMWSStorage/SchemaMigrating``; other stores are always at head).
+    /// (read from the store when it is `SchemaMigrating`; other stores are always at head).
     /// - Throws: `invalidArgument` for a non-positive window, `permissionDenied`, `unavailable`.
     public func monitoringReport(
         as principal: Principal, window: TimeInterval = 3600, thresholds: MonitoringReport.Thresholds = .init()

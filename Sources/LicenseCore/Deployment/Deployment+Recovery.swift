@@ -21,7 +21,7 @@ extension Deployment {
     /// `admin` agent is created or given back the `admin` role and resumed. The change is audited
     /// as `role_changed` with `"by": "local-operator"`. When the bootstrap agent has no active API
     /// key, a new one is written to `keyFile` (owner-only). When an active admin exists, nothing changes.
-    /// - Throws: ``TMWSStorage/StorageError`` when storage fails; ``ConfigurationError`` when the key file cannot be written.
+    /// - Throws: `StorageError` when storage fails; ``ConfigurationError`` when the key file cannot be written.
     public func ensureBootstrapAdmin(keyFile: String) async throws -> AdminRecovery {
         let admins = try await store.allAgents(matching: AgentFilter(role: Role.admin.rawValue, status: .active))
         var agent = try await store.agent(named: Self.adminName)

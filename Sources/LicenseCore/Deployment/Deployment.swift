@@ -21,7 +21,7 @@ public struct Deployment: Sendable {
         public var createIfMissing: Bool
         public var environment: [String: String]
         public var sqlite: SQLiteStore.Configuration
-        /// The store for a ``TMWSStorage/DatabaseLocation/postgres(url:)`` location (a `PostgresStore`
+        /// The store for a `DatabaseLocation.postgres(url:)` location (a `PostgresStore`
         /// from `TMWSStoragePostgres`, whose pool must be running), so that this module does not
         /// depend on a PostgreSQL driver. The `TMWS` module sets it: `Deployment.withOpened(_:_:)`
         /// for a scope, `Deployment.Resources` for a server's service group.
@@ -75,7 +75,7 @@ public struct Deployment: Sendable {
 
     /// Opens (and on first run, bootstraps) a deployment.
     /// - Throws: ``ConfigurationError`` for a missing/short secret or a database that needs
-    ///   migrating or does not exist (when not created); ``TMWSStorage/StorageError`` when storage fails.
+    ///   migrating or does not exist (when not created); `StorageError` when storage fails.
     public static func open(_ options: Options) async throws -> Deployment {
         let logger = options.logger
         switch options.location {

@@ -6,7 +6,7 @@ extension LicenseService {
     /// Authenticates an API key and validates a license key as its agent: what
     /// `authenticator.authenticate(apiKey)` followed by ``validateLicenseKey(as:key:featureAccessed:)``
     /// do — the same errors in the same order, the same audit and usage rows — in one storage step
-    /// where the backend allows it (``TMWSStorage/Store/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``:
+    /// where the backend allows it (`Store.recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)`:
     /// on SQLite one write transaction instead of a read and a write). The MCP tool uses it.
     /// - Returns: the authenticated caller and the verdict.
     /// - Throws: `unauthenticated` before anything else; then what ``validateLicenseKey(as:key:featureAccessed:)`` throws.

@@ -5,8 +5,8 @@ import TMWSStorage
 
 /// The license operations: generate, validate, revoke, list, usage history and info.
 ///
-/// Every operation takes the authenticated ``TMWSRBAC/Principal`` and checks its permission
-/// through the ``TMWSRBAC/Authorizer`` first (one audited permission check per call). Time comes
+/// Every operation takes the authenticated `Principal` and checks its permission
+/// through the `Authorizer` first (one audited permission check per call). Time comes
 /// from the injected clock, ids from the injected random source. Every failure is a
 /// ``LicenseError``; a storage failure is never turned into a favourable answer. Agents and API
 /// keys are ``AgentAdministration``'s; the audit log and the monitoring report are ``AuditService``'s.
@@ -27,7 +27,9 @@ public struct LicenseService: Sendable {
     var logger: Logger { context.logger }
 
     /// The license operations over a shared context.
-    /// - Parameter signer: signs and verifies keys with the deployment's secret.
+    /// - Parameters:
+    ///   - context: the store, authorizer, clock and random source shared with the other services.
+    ///   - signer: signs and verifies keys with the deployment's secret.
     public init(context: ServiceContext, signer: LicenseSigner) {
         self.context = context
         self.signer = signer
@@ -49,8 +51,10 @@ public struct LicenseService: Sendable {
 
     /// Generates a license owned by the caller, in the caller's namespace (`license:generate`:
     /// editor or admin). Writes the audit event `license_generated`. It does not change any agent's
-    /// tier: that is ``setAgentTier(as:agentNamed:to:)``, for admins only.
+    /// tier: that is ``AgentAdministration/setAgentTier(as:agentNamed:to:)``, for admins only.
     /// - Parameters:
+    ///   - principal: the caller.
+    ///   - tier: the license's tier, signed into the key.
     ///   - expiresDays: 30…3650, or `nil` for a perpetual license.
     ///   - metadata: up to 32 entries (keys ≤ 64 bytes, values ≤ 1024 bytes), stored with the license.
     /// - Throws: `permissionDenied`, `invalidArgument`, `unavailable`.
@@ -92,7 +96,10 @@ public struct LicenseService: Sendable {
     /// Validates a key (`license:validate`: every role) and records the attempt: the permission
     /// check (with its audit row), the verdict and one usage row are one storage transaction, so the
     /// verdict is based on the license state it records against.
-    /// - Parameter featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
+    /// - Parameters:
+    ///   - principal: the caller.
+    ///   - key: the key text as presented.
+    ///   - featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
     /// - Returns: the verdict. A malformed, unknown, forged, expired or revoked key is a result, not an error.
     /// - Throws: `permissionDenied`, `invalidArgument` (feature too long, or with a NUL character, which
     ///   SQLite text would silently cut off), `unavailable` — never a valid result on failure.
@@ -182,6 +189,8 @@ public struct LicenseService: Sendable {
 
     /// A license's usage history, newest first (`license:usage:read`: the owner in its namespace, or an admin).
     /// - Parameters:
+    ///   - principal: the caller.
+    ///   - licenseID: the license.
     ///   - limit: 1…1000.
     ///   - cursor: `nextCursor` of the previous page, or `nil` for the first.
     /// - Throws: `invalidArgument` (limit, cursor); `permissionDenied` (not the owner, another namespace,

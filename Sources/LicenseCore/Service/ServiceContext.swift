@@ -3,7 +3,7 @@ import Logging
 import TMWSRBAC
 import TMWSStorage
 
-/// What the services of one deployment share: the store, one ``TMWSRBAC/Authorizer`` over it, the
+/// What the services of one deployment share: the store, one `Authorizer` over it, the
 /// clock, the random source and the logger.
 ///
 /// ``LicenseService``, ``AgentAdministration`` and ``AuditService`` are each built from one

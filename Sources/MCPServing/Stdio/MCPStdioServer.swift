@@ -17,7 +17,7 @@ import Darwin
 /// A dedicated thread blocks in `read(2)` (no polling), parses each line and starts its request
 /// as a task; the task writes its own answer with `write(2)` as soon as it has it when the pipe
 /// has room for it, so a request crosses from the reader to the thread that runs it and nothing
-/// else in between. An answer that does not fit goes to a writer thread instead (``LineWriter``),
+/// else in between. An answer that does not fit goes to a writer thread instead (`LineWriter`),
 /// so a client that stops reading never holds one of Swift's cooperative threads in a blocked
 /// write; it only stops the server reading its further requests. Requests run concurrently and
 /// answers may come out of order, as JSON-RPC allows. A `notifications/cancelled` cancels the
@@ -44,7 +44,12 @@ public final class MCPStdioServer: Sendable {
         var stopped = false
     }
 
-    /// - Parameter credential: the caller's credential for every call (e.g. `TMWS_API_KEY`).
+    /// - Parameters:
+    ///   - dispatcher: answers the requests.
+    ///   - credential: the caller's credential for every call (e.g. `TMWS_API_KEY`).
+    ///   - input: the descriptor requests are read from, one JSON-RPC message per line.
+    ///   - output: the descriptor answers are written to.
+    ///   - logger: protocol and transport problems; never a credential.
     public init(
         dispatcher: MCPDispatcher, credential: String?, input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, logger: Logger
     ) {

@@ -51,7 +51,7 @@ public struct APIKeyAuthenticator: Sendable {
     }
 
     /// Issues a new key for an agent.
-    /// - Throws: ``TMWSStorage/StorageError`` `notFound` when the agent does not exist.
+    /// - Throws: `StorageError` `notFound` when the agent does not exist.
     public func issueKey(for agentID: UUID) async throws -> IssuedKey {
         let key = Self.keyPrefix + Base64URL.encode(random.bytes(32))
         let prefix = String(key.prefix(Self.displayPrefixLength))
@@ -102,7 +102,7 @@ public struct APIKeyAuthenticator: Sendable {
 
     /// Revokes an agent's key by its display prefix.
     /// - Returns: the revoked key.
-    /// - Throws: ``TMWSStorage/StorageError`` `notFound` when the agent has no key with that prefix,
+    /// - Throws: `StorageError` `notFound` when the agent has no key with that prefix,
     ///   `conflict` when the prefix matches more than one of its keys.
     public func revokeKey(agentID: UUID, prefix: String) async throws -> AgentAPIKey {
         let matches = try await store.apiKeys(agentID: agentID).filter { $0.prefix == prefix || $0.id.canonicalText == prefix.lowercased() }

@@ -73,7 +73,7 @@ public struct Authorizer: Sendable {
     }
 
     /// The decision half of a check, for a store operation that runs it inside its own transaction
-    /// (``TMWSStorage/Store/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``):
+    /// (`Store.recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)`):
     /// the same policy and the same audit row as ``check(_:for:on:)-(Permission,_,_)``.
     public func step(_ permission: Permission, for principal: Principal, on resource: Resource? = nil) -> @Sendable (Agent?, Date) -> AgentCheck<Check> {
         let agentID = principal.agentID

@@ -30,7 +30,7 @@ public struct DatabaseFileReport: Sendable, Hashable {
     public var isIntact: Bool { problems.isEmpty }
 }
 
-/// The outcome of ``SQLiteStore/restore(from:to:replacing:keepReplacedAt:progress:)``.
+/// The outcome of ``SQLiteStore/restore(from:to:replacing:keepReplacedAt:progress:clock:)``.
 public struct RestoreReport: Sendable, Hashable {
     /// The verified backup that was restored.
     public let source: DatabaseFileReport

@@ -8,7 +8,7 @@ import GRDB
 /// such as `tmwsctl`, or the server itself) wait instead of failing. Every write operation runs in
 /// one `BEGIN IMMEDIATE` transaction on GRDB's writer queue, never on the cooperative thread pool.
 ///
-/// Opening a store does not migrate it: call ``upgrade(to:)`` (or use ``open(path:configuration:migrate:)``)
+/// Opening a store does not migrate it: call ``upgrade(to:)`` (or use ``open(path:configuration:migrate:clock:)``)
 /// and check ``currentRevision()``. Operations on a database that is not at the head revision
 /// fail with `schemaMismatch`.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The outcome of ``Store/revokeLicense(id:reason:revokedBy:audit:)``.
+/// The outcome of ``LicenseStore/revokeLicense(id:reason:revokedBy:audit:)``.
 public struct Revocation: Sendable, Hashable {
     /// The license as it stands after the call.
     public var license: License

@@ -1,7 +1,7 @@
 import Foundation
 
-// The types of a validation's atomic step (``Store/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``
-// and ``Store/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``),
+// The types of a validation's atomic step (``LicenseStore/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``
+// and ``LicenseStore/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``),
 // and the plan every backend follows inside it.
 
 /// What a validation decision concluded, as recorded in the usage row.
@@ -22,7 +22,7 @@ public struct ValidationDecision: Sendable, Hashable {
     public static func invalid(_ reason: String) -> ValidationDecision { .init(valid: false, failureReason: reason) }
 }
 
-/// The result of ``Store/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``.
+/// The result of ``LicenseStore/recordValidation(licenseID:agentID:featureAccessed:authorize:decide:)``.
 public struct RecordedValidation: Sendable, Hashable {
     /// The license as read inside the transaction (after the counter update when valid), or `nil`.
     public var license: License?
@@ -38,7 +38,7 @@ public struct RecordedValidation: Sendable, Hashable {
     }
 }
 
-/// The result of ``Store/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``
+/// The result of ``LicenseStore/recordAuthenticatedValidation(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``
 /// for a key that authenticated.
 public struct AuthenticatedValidation<Check: Sendable>: Sendable {
     /// The API key and its agent, as read in the same step.
