@@ -16,18 +16,11 @@ import TMWSStorage
 /// let ci = try await agents.createAgent(as: admin, named: "ci", namespace: "build", role: .editor)
 /// let issued = try await agents.issueAPIKey(as: admin, agentNamed: "ci")  // show issued.key once
 /// ```
-public struct AgentAdministration: Sendable {
+public struct AgentAdministration: ContextService {
     let context: ServiceContext
 
     public init(context: ServiceContext) {
         self.context = context
-    }
-
-    var store: any Store { context.store }
-    var authorizer: Authorizer { context.authorizer }
-
-    func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
-        try await context.run(operation, body)
     }
 
     // MARK: The caller

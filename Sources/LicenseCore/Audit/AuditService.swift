@@ -15,18 +15,11 @@ import TMWSStorage
 /// let report = try await audit.monitoringReport(as: admin)
 /// if report.alerting { … }
 /// ```
-public struct AuditService: Sendable {
+public struct AuditService: ContextService {
     let context: ServiceContext
 
     public init(context: ServiceContext) {
         self.context = context
-    }
-
-    var store: any Store { context.store }
-    var authorizer: Authorizer { context.authorizer }
-
-    func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
-        try await context.run(operation, body)
     }
 
     /// Audit events matching a filter, newest first (`system:audit`: admin).
@@ -51,7 +44,7 @@ public struct AuditService: Sendable {
         try await run("stats") {
             guard window > 0 else { throw LicenseError(.invalidArgument, "the window must be positive") }
             try await authorizer.require(.systemAudit, for: principal)
-            let now = context.clock()
+            let now = clock()
             let since = now.addingTimeInterval(-window)
             let checks = try await store.countAuditEvents(matching: AuditFilter(eventType: .permissionCheck, since: since))
             let denials = try await store.countAuditEvents(

@@ -17,13 +17,12 @@ import TMWSStorage
 /// let result = try await service.validateLicenseKey(as: viewer, key: generated.key)
 /// // result.valid == true, result.code == .valid
 /// ```
-public struct LicenseService: Sendable {
+public struct LicenseService: ContextService {
     let context: ServiceContext
     let signer: LicenseSigner
 
     public var store: any Store { context.store }
     public var authorizer: Authorizer { context.authorizer }
-    var clock: @Sendable () -> Date { context.clock }
     var logger: Logger { context.logger }
 
     /// The license operations over a shared context.
@@ -41,10 +40,6 @@ public struct LicenseService: Sendable {
         random: any SecureRandom = SystemSecureRandom(), logger: Logger = Logger(label: "tmws.license")
     ) {
         self.init(context: ServiceContext(store: store, clock: clock, random: random, logger: logger), signer: signer)
-    }
-
-    func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
-        try await context.run(operation, body)
     }
 
     // MARK: Generate

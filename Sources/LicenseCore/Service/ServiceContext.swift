@@ -57,6 +57,22 @@ public struct ServiceContext: Sendable {
     }
 }
 
+/// A service over a ``ServiceContext``: what each operation reaches through it.
+protocol ContextService: Sendable {
+    var context: ServiceContext { get }
+}
+
+extension ContextService {
+    var store: any Store { context.store }
+    var authorizer: Authorizer { context.authorizer }
+    var clock: @Sendable () -> Date { context.clock }
+
+    /// Runs an operation body, mapping every error to a ``LicenseError`` (``ServiceContext/run(_:_:)``).
+    func run<T>(_ operation: String, _ body: () async throws -> T) async throws(LicenseError) -> T {
+        try await context.run(operation, body)
+    }
+}
+
 /// Bounds on caller-supplied values, shared by the services and the tools' input schemas.
 public enum ServiceLimits {
     /// Days until a license expires.
