@@ -154,6 +154,7 @@ let package = Package(
                 "TMWSStorage",
                 "TMWSStorageConformance",
                 "TMWSTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -37,7 +37,11 @@ let package = Package(
         // A plain validation loop for perf, callgrind and strace (BENCHMARKS.md, "Profiling").
         .executableTarget(
             name: "validation-profile",
-            dependencies: ["BenchmarkFixtures", .product(name: "TMWS", package: "tmws-swift")],
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "TMWS", package: "tmws-swift"),
+                .product(name: "TMWSStoragePostgres", package: "tmws-swift"),
+            ],
             path: "Sources/validation-profile",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

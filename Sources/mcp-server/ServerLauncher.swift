@@ -50,8 +50,9 @@ struct ServerLauncher: Service, CustomStringConvertible {
                             try await store.ping()
                             return HealthReport(healthy: true)
                         } catch {
-                            logger.warning("health check failed: storage unreachable")
-                            return HealthReport(healthy: false, reason: "storage unavailable")
+                            let cause = (error as? StorageError)?.message ?? "unreachable"
+                            logger.warning("health check failed: storage \(cause)")
+                            return HealthReport(healthy: false, reason: "storage unavailable: \(cause)")
                         }
                     },
                     host: address.host, port: address.port, limits: httpLimits, logger: logger)

@@ -30,16 +30,25 @@ public struct Fixture: Sendable {
 
     public static let secret = try! SigningSecret(Array(String(repeating: "b", count: 40).utf8))
 
-    public static func make(sqliteFile: Bool) async throws -> Fixture {
+    /// A new deployment: on a SQLite file in a new temporary directory (committing at most
+    /// `groupCommitLimit` concurrent write steps together; 1 commits each alone), or in memory.
+    public static func make(sqliteFile: Bool, groupCommitLimit: Int = SQLiteStore.Configuration().groupCommitLimit) async throws -> Fixture {
         var directory: String?
         let store: any Store
         if sqliteFile {
             let path = NSTemporaryDirectory() + "tmws-bench-\(UUID().uuidString)"
             directory = path
-            store = try await SQLiteStore.open(path: path + "/tmws.db", migrate: true)
+            store = try await SQLiteStore.open(
+                path: path + "/tmws.db", configuration: .init(groupCommitLimit: groupCommitLimit), migrate: true)
         } else {
             store = MemoryStore()
         }
+        return try await make(store: store, directory: directory)
+    }
+
+    /// A new deployment on `store` (empty, at the head revision): an admin, a viewer with an API
+    /// key, and one license.
+    public static func make(store: any Store, directory: String? = nil) async throws -> Fixture {
         let service = LicenseService(store: store, signer: LicenseSigner(secret: secret))
         let admin = try await store.createAgent(NewAgent(name: "admin", namespace: "bench", role: "admin"))
         let viewer = try await store.createAgent(NewAgent(name: "viewer", namespace: "bench", role: "viewer"))
@@ -52,11 +61,39 @@ public struct Fixture: Sendable {
             directory: directory)
     }
 
+    /// `count` more license keys, for loads spread over many licenses.
+    public func moreKeys(_ count: Int) async throws -> [String] {
+        var keys: [String] = []
+        for _ in 0..<count { keys.append(try await service.generateLicenseKey(as: admin, tier: .pro, expiresDays: 365).key) }
+        return keys
+    }
+
     /// One full validation as the MCP tool performs it: authenticate the API key and validate
     /// (permission check with its audit row, verdict, usage row) in one storage step.
     public func validateOnce() async throws -> Bool {
+        try await validate(key: key)
+    }
+
+    /// ``validateOnce()`` for another license key.
+    public func validate(key: String) async throws -> Bool {
         try await service.validateLicenseKey(apiKey: viewerKey, authenticator: authenticator, key: key, featureAccessed: "bench").result.valid
     }
+
+    /// `count` calls of `body` shared by `tasks` concurrent tasks (their shares differ by at most one).
+    public static func concurrently(
+        _ count: Int, tasks: Int, _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                let share = count / tasks + (task < count % tasks ? 1 : 0)
+                group.addTask { for _ in 0..<share { try await body() } }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Group commit's counts, when the store is a SQLite store.
+    public var groupCommitStatistics: GroupCommitStatistics? { (store as? SQLiteStore)?.groupCommitStatistics }
 
     /// The same, as two storage steps: `authenticate`, then `validateLicenseKey(as:…)`.
     public func validateInTwoSteps() async throws -> Bool {

@@ -70,6 +70,25 @@ public final class RawSQLiteBaseline: @unchecked Sendable {
     /// read the license, bump its counter and write the usage row.
     public func validateOnce(now: String) {
         run("BEGIN IMMEDIATE")
+        validationStatements(now: now)
+        run("COMMIT")
+    }
+
+    /// The batched twin of ``validateOnce(now:)``, as group commit runs a batch: `count`
+    /// validations in one transaction, each in its own savepoint (`SAVEPOINT step` … `RELEASE
+    /// SAVEPOINT step`), committed once.
+    public func validateBatch(of count: Int, now: () -> String) {
+        guard count > 1 else { return validateOnce(now: now()) }
+        run("BEGIN IMMEDIATE")
+        for _ in 0..<count {
+            run("SAVEPOINT step")
+            validationStatements(now: now())
+            run("RELEASE SAVEPOINT step")
+        }
+        run("COMMIT")
+    }
+
+    private func validationStatements(now: String) {
         run(
             """
             SELECT k.id, k.agent_id, k.key_hash, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at,
@@ -88,7 +107,6 @@ public final class RawSQLiteBaseline: @unchecked Sendable {
         run(
             "INSERT INTO license_usage_history (license_id, agent_id, validated_at, valid, feature_accessed, failure_reason) VALUES (?, ?, ?, ?, ?, ?)",
             [licenseID, agentID, now, "1", "bench", nil])
-        run("COMMIT")
     }
 
     public enum BaselineError: Error { case open }

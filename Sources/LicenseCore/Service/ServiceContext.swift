@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TMWSRBAC
 import TMWSStorage
 
@@ -21,12 +22,15 @@ public struct ServiceContext: Sendable {
     let clock: @Sendable () -> Date
     let random: any SecureRandom
     let logger: Logger
+    let storageFailures: StorageFailureLog
 
     /// - Parameters:
     ///   - store: where licenses, agents, usage and audit rows live.
     ///   - clock: where time comes from (share it with the store in tests).
     ///   - random: where license and agent ids and API keys come from.
-    ///   - logger: operation logs at debug level; never a key or a secret.
+    ///   - logger: operation logs at debug level, and storage failures (a full disk, a lost
+    ///     connection, a schema at another revision) at warning with their cause, at most one line
+    ///     per 10 seconds with a count of those left out; never a key or a secret.
     public init(
         store: any Store, clock: @escaping @Sendable () -> Date = { Date() },
         random: any SecureRandom = SystemSecureRandom(), logger: Logger = Logger(label: "tmws.license")
@@ -36,6 +40,7 @@ public struct ServiceContext: Sendable {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.storageFailures = StorageFailureLog()
     }
 
     /// Runs an operation body, mapping every error to a ``LicenseError``.
@@ -45,6 +50,9 @@ public struct ServiceContext: Sendable {
         } catch {
             let mapped = LicenseError(mapping: error)
             logger.debug("operation failed", metadata: ["operation": "\(operation)", "code": "\(mapped.code)"])
+            if let cause = StorageFailureLog.storageFailure(in: error) {
+                storageFailures.report(cause, operation: operation, to: logger)
+            }
             throw mapped
         }
     }
@@ -54,6 +62,44 @@ public struct ServiceContext: Sendable {
         guard ServiceLimits.pageSize.contains(limit) else {
             throw LicenseError(.invalidArgument, "limit must be between \(ServiceLimits.pageSize.lowerBound) and \(ServiceLimits.pageSize.upperBound)")
         }
+    }
+}
+
+/// Logs storage failures at warning, at most one line per interval: under a full disk every
+/// call fails, and a line per call would flood the log (and the disk it is on).
+final class StorageFailureLog: Sendable {
+    private struct State {
+        var lastLogged: ContinuousClock.Instant?
+        var suppressed = 0
+    }
+
+    private let state = Mutex(State())
+    private let interval: Duration = .seconds(10)
+
+    /// The storage error under `error` when it says the store cannot serve (not that a row is
+    /// missing or a value taken).
+    static func storageFailure(in error: any Error) -> StorageError? {
+        let storage =
+            (error as? StorageError) ?? ((error as? AccessError)?.underlying as? StorageError)
+            ?? ((error as? LicenseError)?.underlying as? StorageError)
+        guard let storage, [.unavailable, .corrupt, .schemaMismatch, .internalError].contains(storage.code) else { return nil }
+        return storage
+    }
+
+    func report(_ failure: StorageError, operation: String, to logger: Logger) {
+        let now = ContinuousClock.now
+        let suppressed: Int? = state.withLock { state in
+            if let last = state.lastLogged, now - last < interval {
+                state.suppressed += 1
+                return nil
+            }
+            defer { state = State(lastLogged: now, suppressed: 0) }
+            return state.suppressed
+        }
+        guard let suppressed else { return }
+        logger.warning(
+            "storage failure: \(failure.message)",
+            metadata: ["operation": "\(operation)", "code": "\(failure.code)", "suppressed_since_last": "\(suppressed)"])
     }
 }
 

@@ -171,7 +171,7 @@ extension SQLiteStore: SchemaMigrating {
         var applied: [SchemaRevision] = []
         // One transaction per step, so that a failure leaves the database at the last good revision.
         while true {
-            let step = try await write { db, _ -> SchemaRevision? in
+            let step = try await writeAlone { db, _ -> SchemaRevision? in
                 let from = try SchemaRevision.position(of: SQLiteSchema.currentRevision(db))
                 guard from <= target else {
                     throw StorageError(.invalidArgument, "revision \(revision) is older than the current one; use downgrade")
@@ -193,7 +193,7 @@ extension SQLiteStore: SchemaMigrating {
         let target = try SchemaRevision.position(of: revision)
         var undone: [SchemaRevision] = []
         while true {
-            let step = try await write { db, _ -> SchemaRevision? in
+            let step = try await writeAlone { db, _ -> SchemaRevision? in
                 let from = try SchemaRevision.position(of: SQLiteSchema.currentRevision(db))
                 guard target <= from else {
                     throw StorageError(.invalidArgument, "revision \(revision ?? "base") is newer than the current one; use upgrade")

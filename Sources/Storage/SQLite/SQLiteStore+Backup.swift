@@ -87,7 +87,9 @@ extension SQLiteStore {
             return report
         } catch {
             for suffix in ["", "-journal", "-wal", "-shm"] { unlink(destination + suffix) }
-            throw Self.map(error)
+            let mapped = Self.map(error)
+            guard mapped.code == .unavailable else { throw mapped }
+            throw StorageError(.unavailable, "cannot write the backup \(destination): \(mapped.message)", underlying: error)
         }
     }
 
@@ -184,7 +186,7 @@ extension SQLiteStore {
         let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             if errno == EEXIST { throw StorageError(.conflict, "\(path) already exists") }
-            throw StorageError(.unavailable, "cannot create \(path) (errno \(errno))")
+            throw StorageError(.unavailable, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         close(fd)
     }

@@ -5,8 +5,11 @@ import GRDB
 /// in-memory SQLite database.
 ///
 /// Connections have foreign keys on and a busy timeout, so concurrent writers (another process
-/// such as `tmwsctl`, or the server itself) wait instead of failing. Every write operation runs in
-/// one `BEGIN IMMEDIATE` transaction on GRDB's writer queue, never on the cooperative thread pool.
+/// such as `tmwsctl`, or the server itself) wait instead of failing. Every write operation is one
+/// atomic step inside a `BEGIN IMMEDIATE` transaction on GRDB's writer queue, never on the
+/// cooperative thread pool. Steps of concurrent callers share transactions (group commit): each
+/// runs in its own savepoint, and each caller is answered only once the shared transaction has
+/// committed (see ``Configuration/groupCommitLimit``).
 ///
 /// Opening a store does not migrate it: call ``upgrade(to:)`` (or use ``open(path:configuration:migrate:clock:)``)
 /// and check ``currentRevision()``. Operations on a database that is not at the head revision
@@ -36,15 +39,24 @@ public final class SQLiteStore: Store {
         public var busyTimeout: Duration = .seconds(5)
         /// The most concurrent read connections of a file database.
         public var maximumReaderCount: Int = 4
+        /// The most write steps of concurrent callers that one transaction commits together.
+        /// A lone step is never delayed to wait for others; `1` commits every step alone.
+        public var groupCommitLimit: Int = 64
 
-        public init(durability: Durability = .normal, busyTimeout: Duration = .seconds(5), maximumReaderCount: Int = 4) {
+        public init(
+            durability: Durability = .normal, busyTimeout: Duration = .seconds(5), maximumReaderCount: Int = 4,
+            groupCommitLimit: Int = 64
+        ) {
             self.durability = durability
             self.busyTimeout = busyTimeout
             self.maximumReaderCount = maximumReaderCount
+            self.groupCommitLimit = groupCommitLimit
         }
     }
 
     let writer: any DatabaseWriter
+    /// Runs the write steps, committing concurrent ones together.
+    let steps: GroupCommitWriter
     let clock: @Sendable () -> Date
     /// The database file, or `nil` for an in-memory database.
     public let path: String?
@@ -61,6 +73,7 @@ public final class SQLiteStore: Store {
         } catch {
             throw Self.map(error)
         }
+        self.steps = GroupCommitWriter(writer: writer, limit: configuration.groupCommitLimit, clock: clock)
         self.path = path
         self.clock = clock
     }
@@ -75,6 +88,7 @@ public final class SQLiteStore: Store {
         } catch {
             throw Self.map(error)
         }
+        self.steps = GroupCommitWriter(writer: writer, limit: configuration.groupCommitLimit, clock: clock)
         self.path = nil
         self.clock = clock
     }
@@ -99,8 +113,40 @@ public final class SQLiteStore: Store {
         return store
     }
 
+    /// The transactions this store has committed and how many write steps they held: the
+    /// average batch shows how much group commit saves under the current load.
+    public var groupCommitStatistics: GroupCommitStatistics { steps.statistics }
+
+    /// Reads from the database and, when the last write failed for a reason outside the step
+    /// (a full disk, an I/O error, a read-only file), checks whether writes work again: after a
+    /// full disk, the database's filesystem must have at least ``minimumFreeBytesAfterFullDisk``
+    /// free (a write small enough to fit in the WAL's spare room would prove nothing), and then a
+    /// write of a row that changes nothing must commit.
+    /// - Throws: `unavailable` naming the cause while writes keep failing.
     public func ping() async throws {
         try await read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }
+        guard let failure = steps.lastFailure else { return }
+        if (failure.underlying as? DatabaseError)?.resultCode == .SQLITE_FULL, let path,
+            let free = Self.freeBytes(at: (path as NSString).deletingLastPathComponent), free < Self.minimumFreeBytesAfterFullDisk
+        {
+            throw StorageError(.unavailable, "writes are failing: \(failure.message) (\(free) bytes free)", underlying: failure)
+        }
+        do {
+            try await write { db, _ in try db.execute(sql: "UPDATE alembic_version SET version_num = version_num") }
+        } catch {
+            throw StorageError(.unavailable, "writes are failing: \(steps.lastFailure?.message ?? failure.message)", underlying: error)
+        }
+    }
+
+    /// The free space a filesystem must have again before a store whose disk was full reports
+    /// itself healthy: 1 MiB.
+    public static let minimumFreeBytesAfterFullDisk: Int64 = 1 << 20
+
+    /// The bytes an unprivileged process may still write on the filesystem holding `directory`.
+    static func freeBytes(at directory: String) -> Int64? {
+        var stats = statvfs()
+        guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }
 
     // MARK: Plumbing
@@ -136,8 +182,16 @@ public final class SQLiteStore: Store {
         close(fd)
     }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, with the time read after the lock is held.
+    /// Runs `body` as one atomic write step, alone or in a transaction shared with concurrent
+    /// steps (``GroupCommitWriter``), with the time read after the lock is held. The result is
+    /// returned once the step's transaction has committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws(StorageError) -> T {
+        try await steps.perform(body)
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction of its own, never shared with other steps:
+    /// for schema changes.
+    func writeAlone<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws(StorageError) -> T {
         let clock = self.clock
         do {
             return try await writer.writeWithoutTransaction { db in
