@@ -20,7 +20,10 @@ public final class RawSQLiteBaseline: @unchecked Sendable {
         self.keyHash = keyHash
         self.agentID = agentID
         self.licenseID = licenseID
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+        for pragma in [
+            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+            "PRAGMA temp_store = MEMORY",
+        ] {
             sqlite3_exec(db, pragma, nil, nil, nil)
         }
     }

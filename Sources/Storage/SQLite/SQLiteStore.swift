@@ -160,6 +160,10 @@ public final class SQLiteStore: Store {
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Savepoints (one per step of a shared transaction) keep their undo pages in a
+            // statement journal; in memory, not in a temporary file (8 → 3 pwrite calls per
+            // validation in batches of 16). Our queries build no large temporary tables.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return config
     }
