@@ -113,7 +113,7 @@ run python http://127.0.0.1:18103/mcp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 for c in "${connections[@]}"; do
-    echo "c=$c  memory/bare $(ratio "${rates[memory,$c]}" "${rates[bare,$c]}")" \
+    echo "c=$c  memory/bare $(ratio "${rates[memory,$c]:-}" "${rates[bare,$c]:-}")" \
         " sqlite/python $(ratio "${rates[sqlite,$c]}" "${rates[python,$c]}")" \
         " sqlite/in-process $(ratio "${rates[sqlite,$c]}" "${rates[inproc,$c]:-}")"
 done
