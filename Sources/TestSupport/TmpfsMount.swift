@@ -57,12 +57,5 @@ public final class TmpfsMount: Sendable {
     public func free() {
         unlink(fillerPath)
     }
-
-    /// Bytes still free on the filesystem.
-    public var availableBytes: Int {
-        var stats = statvfs()
-        guard statvfs(path, &stats) == 0 else { return 0 }
-        return Int(stats.f_bavail) * Int(stats.f_frsize)
-    }
 }
 #endif

@@ -32,11 +32,7 @@ import Testing
     }
 
     func count(_ table: String) throws -> Int64 {
-        guard case .integer(let count) = try RawSQLiteConnection(path: path).run("SELECT COUNT(*) FROM \(table)")[0][0] else {
-            Issue.record("COUNT(*) is not an integer")
-            return -1
-        }
-        return count
+        try RawSQLiteConnection(path: path).count(table)
     }
 
     func validate() async throws -> RecordedValidation {

@@ -270,6 +270,15 @@ final class RawSQLiteConnection {
     /// The number of rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The number of rows in `table` (-1, with a recorded issue, if SQLite answers otherwise).
+    func count(_ table: String) throws -> Int64 {
+        guard case .integer(let count) = try run("SELECT COUNT(*) FROM \(table)")[0][0] else {
+            Issue.record("COUNT(*) is not an integer")
+            return -1
+        }
+        return count
+    }
+
     /// Runs every statement of `sql` in order, as the sqlite3 shell does, and returns all the rows.
     @discardableResult
     func run(_ sql: String) throws -> [[RawSQLiteValue]] {
