@@ -6,7 +6,9 @@ import Foundation
 /// memory. Where an operation must read, decide and write as one step (a permission check and its
 /// audit row, a validation and its usage row, a revocation), it takes the pure decision as a
 /// synchronous closure and applies it inside that step, so that no other write can come between
-/// what the decision saw and what is written.
+/// what the decision saw and what is written. A decision must be a pure function of what it is
+/// given: a backend may apply it more than once and keep only the last run (``SQLiteStore`` runs a
+/// shared transaction again when one of its steps failed; PostgreSQL retries a serialization failure).
 ///
 /// Timestamps are taken from the store's clock inside the atomic step and kept with millisecond
 /// precision. All operations throw ``StorageError``; a backend never lets another error type escape.

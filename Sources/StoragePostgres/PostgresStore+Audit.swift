@@ -13,7 +13,7 @@ extension PostgresStore {
     func insertAudit(_ connection: PostgresConnection, _ event: NewAuditEvent, at now: Date) async throws -> AuditEvent {
         let eventType = event.eventType.rawValue.storable
         let severity = event.severity.rawValue.storable
-        let details = JSONText.encode(event.details).storable
+        let details = event.detailsJSON.storable
         let ids = try await fetch(
             connection,
             """

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TMWSLicenseCore
 import TMWSRBAC
 import TMWSStorage
@@ -115,6 +116,50 @@ import Testing
         #expect(try await f.service.validateLicenseKey(as: editor, key: swapped).code == .badSignature)
         #expect(try await f.usageRows(perpetual.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
         #expect(try await f.usageRows(dated.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
+    }
+
+    /// The checksum is checked before the storage step against the expiry the license had when it
+    /// was last validated; when the stored expiry has changed since (here by raw SQL), the step
+    /// checks against what it reads, so a stale hint never decides a verdict.
+    @Test func aChangedExpiryIsCheckedInsideTheStep() async throws {
+        let f = try await ServiceFixture(.sqliteFile)
+        let editor = try await f.agent("editor", role: .editor)
+        let generated = try await f.generate(by: editor, tier: .pro, days: 30)
+        let id = generated.license.id
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).code == .valid)
+
+        // The license is re-issued by raw SQL with another expiry (and the new key's hash).
+        let queue = try DatabaseQueue(path: try #require(f.handle.directory).path + "/tmws.db")
+        func reissue(expiresAt: Date?) async throws -> String {
+            let key = ServiceFixture.signer.key(tier: .pro, id: id, expiresAt: expiresAt).text
+            try await queue.write { db in
+                try db.execute(
+                    sql: "UPDATE license_keys SET expires_at = ?, license_key_hash = ? WHERE id = ?",
+                    arguments: [expiresAt.map(Timestamp.sqliteText), LicenseSigner.hash(key), id.lower])
+            }
+            return key
+        }
+        // The old key's checksum was checked against the old expiry before the step; the step
+        // reads the new one and checks again.
+        let later = try await reissue(expiresAt: generated.license.expiresAt! + 365 * 86_400)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .valid)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).code == .badSignature)
+
+        // Back to the first expiry, with the later key's hash still stored: the later key's
+        // checksum, checked before the step against the later expiry (last read), does not sign
+        // what the step reads. Were the hint trusted, this would be VALID.
+        try await queue.write { db in
+            try db.execute(
+                sql: "UPDATE license_keys SET expires_at = ? WHERE id = ?",
+                arguments: [Timestamp.sqliteText(generated.license.expiresAt!), id.lower])
+        }
+        #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .badSignature)
+
+        let perpetual = try await reissue(expiresAt: nil)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: perpetual).code == .valid)
+        #expect(
+            try await f.usageRows(id).map(\.failureReason).reversed() == [nil, nil, "BAD_SIGNATURE", "BAD_SIGNATURE", "BAD_SIGNATURE", nil])
     }
 
     /// A key signed correctly for an id that was never issued is NOT_FOUND, and a forged key for a

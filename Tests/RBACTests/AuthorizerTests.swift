@@ -24,6 +24,30 @@ import Testing
         }
     }
 
+    /// Permission-check events are built once per operation, role and decision and reused; each
+    /// row still names its own user, and operations given as text (unbounded) cycle through the
+    /// reuse table without changing what is written.
+    @Test func reusedCheckEventsStayExact() async throws {
+        let f = try await Fixture(.sqliteFile)
+        let viewer = try await f.agent("v", role: "viewer")
+        let other = try await f.agent("w", role: "viewer")
+        _ = try await f.authorizer.check(.licenseValidate, for: viewer)
+        _ = try await f.authorizer.check(.licenseValidate, for: other)
+        let operations = (0..<600).map { "custom:op-\($0)" }
+        for operation in operations { _ = try await f.authorizer.check(operation, for: viewer) }
+        _ = try await f.authorizer.check(.licenseValidate, for: viewer)
+        let rows = try await f.auditRows().reversed().map { $0 }
+        #expect(rows.count == 603)
+        #expect(rows[0].userID == viewer.agentID && rows[1].userID == other.agentID)
+        #expect(rows[0].details == rows[1].details)
+        for (row, operation) in zip(rows[2..<602], operations) {
+            #expect(row.details == ["operation": operation, "role": "viewer", "result": "DENY", "reason": "unknown_operation"])
+            #expect(row.severity == .warning)
+        }
+        #expect(rows[602].details == ["operation": "license:validate", "role": "viewer", "result": "ALLOW", "reason": "role_grants_permission"])
+        #expect(rows[602].severity == .info)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func allowAndDenyAreBothAudited(_ backend: StoreBackend) async throws {
         let f = try await Fixture(backend)

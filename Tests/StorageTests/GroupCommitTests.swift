@@ -6,11 +6,11 @@ import Testing
 
 @testable import TMWSStorage
 
-/// Group commit in the SQLite store: write steps of concurrent callers share one transaction, each
-/// in its own savepoint. A step that fails rolls back alone; a transaction that does not commit
-/// fails every step in it; a lone step runs at once. Each test holds the writer busy with a step
-/// that waits on a gate, queues the steps it needs, and then opens the gate, so that the queued
-/// steps form one batch.
+/// Group commit in the SQLite store: write steps of concurrent callers share one transaction. A
+/// step that fails rolls back alone (its batch runs again, with a savepoint around each step); a
+/// transaction that does not commit fails every step in it; a lone step runs at once. Each test
+/// holds the writer busy with a step that waits on a gate, queues the steps it needs, and then
+/// opens the gate, so that the queued steps form one batch.
 @Suite struct GroupCommitTests {
     let directory: TemporaryDirectory
     let path: String
@@ -89,6 +89,7 @@ import Testing
         // The holder's transaction, then one holding all four steps.
         #expect(after.transactions - before.transactions == 2)
         #expect(after.largestBatch == 4)
+        #expect(after.rerunBatches - before.rerunBatches == 1, "a failing step sends its batch through a second run, with savepoints")
 
         #expect((try? results[0].get()) != nil, "the batch-mate of failing steps committed")
         #expect(throws: StorageError(.conflict, "")) { try results[1].get() }
@@ -127,6 +128,29 @@ import Testing
         #expect(try await validate().decision.valid)
     }
 
+    @Test func theMatesOfAFailingStepCommitOnceWithTimesInCommitOrder() async throws {
+        let before = store.groupCommitStatistics
+        let results = try await batching(5) {
+            [
+                Task { try await validate().usage.id },
+                Task { try await validate().usage.id },
+                Task { try await store.write { _, _ -> Int64 in throw StorageError(.conflict, "refused") } },
+                Task { try await validate().usage.id },
+                Task { try await validate().usage.id },
+            ]
+        }
+        #expect(store.groupCommitStatistics.rerunBatches - before.rerunBatches == 1)
+        #expect(throws: StorageError(.conflict, "")) { try results[2].get() }
+        let committed = results.compactMap { try? $0.get() }
+        #expect(committed.count == 4)
+        // Each mate ran twice (the first run was rolled back) and committed once.
+        let rows = try await store.allUsageHistory(licenseID: license.id).sorted { $0.id < $1.id }
+        #expect(rows.map(\.id) == committed.sorted())
+        #expect(try await store.license(id: license.id)?.validationCount == 4)
+        #expect(zip(rows, rows.dropFirst()).allSatisfy { $0.validatedAt <= $1.validatedAt }, "times follow commit order")
+        #expect(try await store.integrityProblems().isEmpty)
+    }
+
     @Test func aLoneStepIsCommittedAloneAndAtOnce() async throws {
         let before = store.groupCommitStatistics
         for _ in 0..<20 { _ = try await validate() }
@@ -144,6 +168,7 @@ import Testing
         let after = limited.store.groupCommitStatistics
         #expect(after.largestBatch == 4)
         #expect(after.transactions - before.transactions == 1 + 3, "the holder, then 4 + 4 + 2")
+        #expect(after.rerunBatches == before.rerunBatches, "a batch whose steps all succeed runs once")
         #expect(try await limited.store.license(id: limited.license.id)?.validationCount == 10)
     }
 

@@ -89,7 +89,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Group commit: concurrent tasks' steps share transactions. The raw floor's batched twin runs
-    // the same SQL in batches of the task count (each validation in its own savepoint), the best
+    // the same SQL in batches of the task count (one transaction each, no savepoints), the best
     // batching that many tasks can reach.
     for tasks in [4, 16, 64] {
         Benchmark("Full validation, \(tasks) concurrent tasks (SQLite file)", configuration: io) { benchmark in

@@ -18,7 +18,8 @@ import TMWSStoragePostgres
 //   empty (the loop creates the tables there).
 // - LICENSES=n spreads the validations over n licenses (default 1: one hot license).
 // - `raw`: the raw-SQLite floor; `tasks` is the batch size of its batched twin
-//   (`RawSQLiteBaseline.validateBatch`): that many validations per transaction, each in its own savepoint.
+//   (`RawSQLiteBaseline.validateBatch`): that many validations per transaction, as group commit runs
+//   them; RAW_SAVEPOINTS=1 puts each in its own savepoint, as a batch that is run again does.
 
 let environment = ProcessInfo.processInfo.environment
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -50,7 +51,9 @@ struct Measurement {
         let baseline = try RawSQLiteBaseline(fixture: fixture)
         let elapsed = clock.measure {
             for start in stride(from: 0, to: count, by: tasks) {
-                baseline.validateBatch(of: min(tasks, count - start)) { Timestamp.sqliteText(Date()) }
+                baseline.validateBatch(of: min(tasks, count - start), savepoints: environment["RAW_SAVEPOINTS"] == "1") {
+                    Timestamp.sqliteText(Date())
+                }
             }
         }
         return Measurement(elapsed: elapsed, valid: count, detail: tasks > 1 ? ", batches of \(tasks)" : "")

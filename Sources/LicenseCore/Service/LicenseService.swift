@@ -20,6 +20,7 @@ import TMWSStorage
 public struct LicenseService: ContextService {
     let context: ServiceContext
     let signer: LicenseSigner
+    let expiryHints = ExpiryHints()
 
     public var store: any Store { context.store }
     public var authorizer: Authorizer { context.authorizer }
@@ -128,13 +129,19 @@ public struct LicenseService: ContextService {
         return nil
     }
 
-    /// The pure verdict a validation applies inside its storage step.
+    /// The pure verdict a validation applies inside its storage step. The key's hash, and its
+    /// checksum against the expiry its license had when last validated (``ExpiryHints``), are
+    /// computed here, before the step.
     func verdict(for parsed: LicenseKey?, key: String) -> @Sendable (License?, Date) -> ValidationDecision {
-        let keyHash = parsed == nil ? "" : LicenseSigner.hash(key)
+        guard let parsed else { return { _, _ in .invalid(VerdictCode.malformed.rawValue) } }
+        let keyHash = LicenseSigner.hash(key)
         let signer = self.signer
+        let checked = expiryHints.expiry(of: parsed.id).map { (expiresAt: $0, matches: signer.verify(parsed, expiresAt: $0)) }
         return { license, now in
-            guard let parsed else { return .invalid(VerdictCode.malformed.rawValue) }
-            let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, signer: signer, now: now)
+            let code = Verdict.decide(key: parsed, keyHash: keyHash, license: license, now: now) { expiresAt in
+                if let checked, checked.expiresAt == expiresAt { return checked.matches }
+                return signer.verify(parsed, expiresAt: expiresAt)
+            }
             return code == .valid ? .valid : .invalid(code.rawValue)
         }
     }
@@ -144,6 +151,7 @@ public struct LicenseService: ContextService {
     func validationResult(_ check: Authorizer.Check, _ recorded: RecordedValidation?) throws -> ValidationResult {
         _ = try authorizer.require(.licenseValidate, check)
         guard let recorded else { throw LicenseError(.internalError, "validation was not recorded") }
+        if let license = recorded.license { expiryHints.note(license) }
         let code = recorded.decision.valid ? VerdictCode.valid : VerdictCode(rawValue: recorded.decision.failureReason ?? "") ?? .notFound
         let disclosed = [.valid, .expired, .revoked].contains(code) ? recorded.license : nil
         return ValidationResult(

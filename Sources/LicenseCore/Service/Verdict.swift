@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TMWSStorage
 
 /// The outcome code of a license validation. Stable: stored in `failure_reason` and returned by tools.
@@ -28,8 +29,16 @@ public enum Verdict {
     public static func decide(
         key: LicenseKey, keyHash: String, license: License?, signer: LicenseSigner, now: Date
     ) -> VerdictCode {
+        decide(key: key, keyHash: keyHash, license: license, now: now) { signer.verify(key, expiresAt: $0) }
+    }
+
+    /// ``decide(key:keyHash:license:signer:now:)`` with the checksum check given:
+    /// `checksumMatches(expiresAt)` tells whether the key's checksum signs the stored expiry.
+    static func decide(
+        key: LicenseKey, keyHash: String, license: License?, now: Date, checksumMatches: (Date?) -> Bool
+    ) -> VerdictCode {
         guard let license else { return .notFound }
-        guard signer.verify(key, expiresAt: license.expiresAt), license.tier == key.tier.rawValue,
+        guard checksumMatches(license.expiresAt), license.tier == key.tier.rawValue,
             constantTimeEquals(license.keyHash, keyHash)
         else { return .badSignature }
         if license.revokedAt != nil || !license.isActive { return .revoked }
@@ -43,5 +52,31 @@ public enum Verdict {
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
+    }
+}
+
+/// The expiry each recently validated license had, so that a validation can check its key's
+/// checksum (an HMAC) before the storage step and only compare expiries inside it: on SQLite the
+/// step runs on the store's single writer, which bounds throughput, while the callers' threads
+/// have time to spare. A license whose expiry is not known, or differs from what the step reads,
+/// is checked inside the step as before, so a hint never changes a verdict. Emptied when it
+/// reaches ``capacity``.
+final class ExpiryHints: Sendable {
+    static let capacity = 4096
+    /// By license id: the expiry last read (`.some(nil)`: perpetual).
+    private let expiries = Mutex<[UUID: Date?]>([:])
+
+    /// The expiry last seen for a license, or `nil` when none was.
+    func expiry(of id: UUID) -> Date?? {
+        expiries.withLock { $0[id] }
+    }
+
+    /// Remembers the expiry a validation step read.
+    func note(_ license: License) {
+        expiries.withLock { expiries in
+            if expiries[license.id].map({ $0 == license.expiresAt }) == true { return }
+            if expiries.count >= Self.capacity { expiries.removeAll(keepingCapacity: true) }
+            expiries[license.id] = .some(license.expiresAt)
+        }
     }
 }

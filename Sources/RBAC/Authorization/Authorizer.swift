@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TMWSStorage
 
 /// Checks permissions against storage, auditing every decision.
@@ -141,11 +142,40 @@ public struct Authorizer: Sendable {
     }
 
     static func auditEvent(operation: String, agentID: UUID?, role: String?, decision: AccessDecision) -> NewAuditEvent {
-        NewAuditEvent(
-            eventType: .permissionCheck, severity: decision.isAllowed ? .info : .warning, userID: agentID,
-            details: [
-                "operation": String(operation.prefix(128)), "role": role ?? "", "result": decision.result,
-                "reason": decision.reason.rawValue,
-            ])
+        var event = PermissionCheckEvents.shared.event(operation: String(operation.prefix(128)), role: role ?? "", decision: decision)
+        event.userID = agentID
+        return event
+    }
+}
+
+/// The `permission_check` events already built, by operation, role and decision, with their details
+/// encoded: a check runs inside its storage step (on SQLite, on the single writer), and building
+/// and encoding the same four details for every check was a few percent of a validation there.
+/// Few combinations occur; the table is emptied when it reaches ``capacity`` (operations given
+/// as text and roles read from the database are not bounded by the policy).
+final class PermissionCheckEvents: Sendable {
+    private struct Key: Hashable {
+        let operation: String
+        let role: String
+        let decision: AccessDecision
+    }
+
+    static let shared = PermissionCheckEvents()
+    static let capacity = 512
+    private let events = Mutex<[Key: NewAuditEvent]>([:])
+
+    /// The event for a check (without its user).
+    func event(operation: String, role: String, decision: AccessDecision) -> NewAuditEvent {
+        let key = Key(operation: operation, role: role, decision: decision)
+        if let known = events.withLock({ $0[key] }) { return known }
+        let event = NewAuditEvent(
+            eventType: .permissionCheck, severity: decision.isAllowed ? .info : .warning, userID: nil,
+            details: ["operation": operation, "role": role, "result": decision.result, "reason": decision.reason.rawValue]
+        ).encodingDetails()
+        events.withLock { events in
+            if events.count >= Self.capacity { events.removeAll(keepingCapacity: true) }
+            events[key] = event
+        }
+        return event
     }
 }

@@ -46,13 +46,40 @@ public struct NewAuditEvent: Sendable, Hashable {
     public var eventType: AuditEventType
     public var severity: AuditSeverity
     public var userID: UUID?
-    public var details: [String: String]
+    public var details: [String: String] {
+        didSet { encodedDetails = nil }
+    }
+    /// `details` as the JSON text a store writes, when it was encoded ahead of the store's step
+    /// (``encodingDetails()``); `nil` after `details` changes. Not part of equality.
+    package private(set) var encodedDetails: String?
 
     public init(eventType: AuditEventType, severity: AuditSeverity = .info, userID: UUID?, details: [String: String] = [:]) {
         self.eventType = eventType
         self.severity = severity
         self.userID = userID
         self.details = details
+    }
+
+    /// The event with its details already encoded: for an event built once and appended many
+    /// times (a permission check's), so that a store's write step does not encode it again.
+    package func encodingDetails() -> NewAuditEvent {
+        var event = self
+        event.encodedDetails = JSONText.encode(details)
+        return event
+    }
+
+    /// The JSON text of `details` (sorted keys), as stored in `security_audit_logs.details`.
+    package var detailsJSON: String { encodedDetails ?? JSONText.encode(details) }
+
+    public static func == (lhs: NewAuditEvent, rhs: NewAuditEvent) -> Bool {
+        lhs.eventType == rhs.eventType && lhs.severity == rhs.severity && lhs.userID == rhs.userID && lhs.details == rhs.details
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(eventType)
+        hasher.combine(severity)
+        hasher.combine(userID)
+        hasher.combine(details)
     }
 }
 

@@ -23,8 +23,12 @@ extension SQLiteStore {
     }
 
     static func fetchAgent(_ db: Database, id: UUID) throws -> Agent? {
-        try db.fetchFirst(sql: "SELECT \(Row.agentColumns) FROM agents WHERE id = ?", arguments: [.text(id.canonicalText)]) { try $0.agent() }
+        try db.fetchFirst(sql: selectAgentByID, arguments: [.text(id.canonicalText)]) { try $0.agent() }
     }
+
+    /// Built once: a validation step reads the agent by id, and interpolating the statement's text
+    /// on every call allocated and copied it again each time.
+    private static let selectAgentByID = "SELECT \(Row.agentColumns) FROM agents WHERE id = ?"
 
     public func agent(named name: String) async throws -> Agent? {
         try await read { db in

@@ -6,13 +6,14 @@ extension SQLiteStore {
         try await write { db, now in try Self.insertAudit(db, event, at: now) }
     }
 
+    /// Appends `event` at `now`; `nowText` is `now.sqlText`, when the caller has it already.
     @discardableResult
-    static func insertAudit(_ db: Database, _ event: NewAuditEvent, at now: Date) throws -> AuditEvent {
+    static func insertAudit(_ db: Database, _ event: NewAuditEvent, at now: Date, nowText: String? = nil) throws -> AuditEvent {
         try db.execute(
             cached: "INSERT INTO security_audit_logs (event_type, severity, user_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
             [
                 .text(event.eventType.rawValue), .text(event.severity.rawValue), .text(event.userID?.canonicalText),
-                .text(JSONText.encode(event.details)), .text(now.sqlText),
+                .text(event.detailsJSON), .text(nowText ?? now.sqlText),
             ])
         return AuditEvent(
             id: db.lastInsertedRowID, eventType: event.eventType, severity: event.severity, userID: event.userID,

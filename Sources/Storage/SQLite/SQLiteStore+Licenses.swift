@@ -27,10 +27,11 @@ extension SQLiteStore {
     }
 
     static func fetchLicense(_ db: Database, id: UUID) throws -> License? {
-        try db.fetchFirst(sql: "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?", arguments: [.text(id.canonicalText)]) {
-            try $0.license()
-        }
+        try db.fetchFirst(sql: selectLicenseByID, arguments: [.text(id.canonicalText)]) { try $0.license() }
     }
+
+    /// Built once, as `selectAgentByID` is.
+    private static let selectLicenseByID = "SELECT \(Row.licenseColumns) FROM license_keys WHERE id = ?"
 
     public func licenses(matching filter: LicenseFilter, page: PageRequest) async throws -> Page<License> {
         try await page.keysetPage { cursor, limit in
@@ -114,14 +115,15 @@ extension SQLiteStore {
         _ db: Database, now: Date, licenseID: UUID?, agent: Agent?, agentID: UUID, featureAccessed: String?,
         authorize: (Agent?, Date) -> AgentCheck<Check>, decide: (License?, Date) -> ValidationDecision
     ) throws -> (check: Check, recorded: RecordedValidation?) {
+        let nowText = now.sqlText
         let check = authorize(agent, now)
-        if let audit = check.audit { try insertAudit(db, audit, at: now) }
+        if let audit = check.audit { try insertAudit(db, audit, at: now, nowText: nowText) }
         guard check.allowed else { return (check.result, nil) }
         let plan = ValidationPlan(license: try licenseID.flatMap { try fetchLicense(db, id: $0) }, at: now, decide: decide)
         if plan.bumpsCounter, let license = plan.license {
             try db.execute(
                 cached: "UPDATE license_keys SET validation_count = validation_count + 1, last_validated_at = ? WHERE id = ?",
-                [.text(now.sqlText), .text(license.id.canonicalText)])
+                [.text(nowText), .text(license.id.canonicalText)])
         }
         try db.execute(
             cached: """
@@ -129,7 +131,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
             [
-                .text(plan.license?.id.canonicalText), .text(agentID.canonicalText), .text(now.sqlText),
+                .text(plan.license?.id.canonicalText), .text(agentID.canonicalText), .text(nowText),
                 .integer(plan.decision.valid ? 1 : 0), .text(featureAccessed), .text(plan.decision.failureReason),
             ])
         return (check.result, plan.recorded(usageID: db.lastInsertedRowID, agentID: agentID, at: now, featureAccessed: featureAccessed))
