@@ -151,6 +151,25 @@ import Testing
         #expect(try await store.integrityProblems().isEmpty)
     }
 
+    /// The writer runs the WAL checkpoints itself, after the commit (SQLite's automatic one is off
+    /// on its connection): the log is reused after each, so it stays bounded both while steps keep
+    /// coming and between lone steps.
+    @Test func checkpointsKeepTheWriteAheadLogBounded() async throws {
+        let before = store.steps.checkpoints.count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 { group.addTask { for _ in 0..<150 { _ = try await validate() } } }
+            try await group.waitForAll()
+        }
+        for _ in 0..<1000 { _ = try await validate() }
+        // Some 9,000 pages written to the log (without these checkpoints it grows past 35 MB).
+        #expect(store.steps.checkpoints.count - before >= 4)
+        let walBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        let pageBytes = 4096 + 24
+        #expect(walBytes <= Int(WALCheckpoints.busyPages + 200) * pageBytes + 32, "the log holds at most one busy stretch")
+        #expect(try await store.license(id: license.id)?.validationCount == 16 * 150 + 1000)
+        #expect(try await store.integrityProblems().isEmpty)
+    }
+
     @Test func aLoneStepIsCommittedAloneAndAtOnce() async throws {
         let before = store.groupCommitStatistics
         for _ in 0..<20 { _ = try await validate() }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// The single writer of a ``SQLiteStore``: it commits the write steps of concurrent callers
@@ -44,6 +45,8 @@ final class GroupCommitWriter: Sendable {
     private let clock: @Sendable () -> Date
     private let queue = Mutex(Queue())
     private let outcomes = Mutex(Outcomes())
+    /// The writer connection's WAL checkpoints (``WALCheckpoints``).
+    let checkpoints = WALCheckpoints()
     /// Batches run in one turn on GRDB's writer queue before it is yielded to other work.
     private static let batchesPerTurn = 8
 
@@ -96,9 +99,11 @@ final class GroupCommitWriter: Sendable {
 
     /// Runs batches until no step waits, or until this turn's share of the writer queue is used.
     private func drain(_ db: Database) {
+        checkpoints.takeOver(db)
         for _ in 0..<Self.batchesPerTurn {
             guard let batch = nextBatch() else { return }
             commit(batch, in: db)
+            checkpoints.runIfDue(db, idle: waitingCount == 0)
         }
         let more = queue.withLock { queue in
             if queue.waiting.isEmpty { queue.draining = false }
@@ -246,6 +251,67 @@ final class GroupCommitWriter: Sendable {
         default:
             return false
         }
+    }
+}
+
+/// The WAL checkpoints of the writer connection, moved out of the commit.
+///
+/// SQLite's automatic checkpoint runs inside the `COMMIT` that takes the write-ahead log past 1,000
+/// pages: it copies the log's pages into the database file and syncs it, about a tenth of the
+/// writer's time under load, while the batch's callers wait for the commit to return. Here the
+/// writer connection's automatic checkpoint is turned off and the writer runs the same `PASSIVE`
+/// checkpoint itself, after the callers are resumed: at once when no step waits, and when steps
+/// keep coming, once the log holds four times as many new pages, so that it stays bounded. The
+/// pages are counted with `SQLITE_DBSTATUS_CACHE_WRITE` (pages this connection wrote to the log).
+/// Other connections, and other processes such as `tmwsctl`, keep SQLite's automatic checkpoint.
+/// A failed checkpoint (a full disk) is left to the next one, as SQLite's own would be; the
+/// write that fails reports the cause.
+final class WALCheckpoints: Sendable {
+    private struct State {
+        var installed = false
+        var pagesSinceCheckpoint: Int32 = 0
+        var checkpoints = 0
+    }
+
+    /// SQLite's default `wal_autocheckpoint`.
+    static let pages: Int32 = 1000
+    /// With steps waiting, a checkpoint waits for this many pages.
+    static let busyPages: Int32 = 4 * pages
+    private let state = Mutex(State())
+
+    /// Checkpoints run so far (for tests).
+    var count: Int { state.withLock { $0.checkpoints } }
+
+    /// Turns off the automatic checkpoint of `db` (the writer connection), once.
+    func takeOver(_ db: Database) {
+        guard state.withLock({ state in
+            defer { state.installed = true }
+            return !state.installed
+        }) else { return }
+        sqlite3_wal_autocheckpoint(db.sqliteConnection, 0)
+        _ = pagesWritten(db)
+    }
+
+    /// Runs a checkpoint when enough pages have been written since the last one.
+    func runIfDue(_ db: Database, idle: Bool) {
+        let written = pagesWritten(db)
+        let due = state.withLock { state in
+            guard state.installed else { return false }
+            state.pagesSinceCheckpoint += written
+            guard state.pagesSinceCheckpoint >= (idle ? Self.pages : Self.busyPages) else { return false }
+            state.pagesSinceCheckpoint = 0
+            state.checkpoints += 1
+            return true
+        }
+        if due { sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
+    }
+
+    /// Pages written to the log by `db` since the last call.
+    private func pagesWritten(_ db: Database) -> Int32 {
+        var current: Int32 = 0
+        var highwater: Int32 = 0
+        sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highwater, 1)
+        return current
     }
 }
 

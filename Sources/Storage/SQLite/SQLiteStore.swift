@@ -197,9 +197,11 @@ public final class SQLiteStore: Store {
     /// for schema changes.
     func writeAlone<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws(StorageError) -> T {
         let clock = self.clock
+        let checkpoints = steps.checkpoints
         do {
             return try await writer.writeWithoutTransaction { db in
-                try Self.inImmediateTransaction(db) { try body(db, Timestamp.truncated(clock())) }
+                defer { checkpoints.runIfDue(db, idle: true) }
+                return try Self.inImmediateTransaction(db) { try body(db, Timestamp.truncated(clock())) }
             }
         } catch {
             throw Self.map(error)
