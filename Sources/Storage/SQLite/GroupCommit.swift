@@ -284,10 +284,11 @@ final class WALCheckpoints: Sendable {
 
     /// Turns off the automatic checkpoint of `db` (the writer connection), once.
     func takeOver(_ db: Database) {
-        guard state.withLock({ state in
+        let first = state.withLock { state in
             defer { state.installed = true }
             return !state.installed
-        }) else { return }
+        }
+        guard first else { return }
         sqlite3_wal_autocheckpoint(db.sqliteConnection, 0)
         _ = pagesWritten(db)
     }
