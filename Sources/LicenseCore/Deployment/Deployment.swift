@@ -215,23 +215,10 @@ public struct Deployment: Sendable {
         return Bootstrap(admin: admin, adminKeyFile: keyFile, createdSecretFile: createdSecretFile)
     }
 
-    /// Writes a file readable by its owner only (0600), replacing an existing one atomically.
+    /// Writes a file readable by its owner only (0600), replacing an existing one atomically: through
+    /// an exclusive, no-follow temporary file with an unpredictable name in the same directory, then
+    /// a rename. Refuses a directory every user may write to (unless it is sticky and the caller's).
     public static func writeOwnerOnly(_ text: String, to path: String) throws(ConfigurationError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = Foundation.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw ConfigurationError(.fileAccess, "cannot create \(temporary) (errno \(errno))") }
-        let bytes = Array(text.utf8)
-        let written = write(fd, bytes, bytes.count)
-        fsync(fd)
-        close(fd)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw ConfigurationError(.fileAccess, "cannot write \(path)")
-        }
+        try OwnerOnlyFile.replace(text, at: path)
     }
 }

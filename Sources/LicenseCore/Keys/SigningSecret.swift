@@ -57,20 +57,14 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     }
 
     /// Creates a new random secret (64 base64url characters from 48 random bytes) in a file with
-    /// owner-only permissions (0600). Refuses to overwrite an existing file.
+    /// owner-only permissions (0600). Refuses to overwrite an existing file or follow a link, and a
+    /// directory every user may write to (see `Deployment.writeOwnerOnly(_:to:)`).
     public static func createFile(at path: String, randomBytes: [UInt8]) throws(ConfigurationError) -> SigningSecret {
         let text = Base64URL.encode(randomBytes)
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ConfigurationError(.fileAccess, "cannot create the signing secret file \(path) (errno \(errno))") }
-        defer { close(fd) }
-        let bytes = Array((text + "\n").utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw ConfigurationError(.fileAccess, "cannot write the signing secret file \(path)")
+        do {
+            try OwnerOnlyFile.create(text + "\n", at: path)
+        } catch {
+            throw ConfigurationError(.fileAccess, "cannot create the signing secret file: \(error.message)")
         }
         return try SigningSecret(Array(text.utf8))
     }
