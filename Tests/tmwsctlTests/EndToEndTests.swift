@@ -105,6 +105,49 @@ import Testing
         #expect(kept.contains { $0.hasPrefix("tmws_pre_restore_") })
     }
 
+    /// Text chosen by other agents (a viewer's feature, an admin's display name) cannot drive the
+    /// terminal: control characters are escaped in text output and exact in JSON (#15, item 12).
+    @Test func controlCharactersFromTheDatabaseAreEscapedInTextOutput() async throws {
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let hostileName = "Eve\u{1B}[2J\u{1B}]0;owned\u{07}\u{202E}"
+        #expect(try await cli.run(["agent", "create", "ed", "--namespace", "acme", "--role", "editor", "--display-name", hostileName]).status == 0)
+        let generated = try await cli.run(["license", "generate", "--tier", "PRO", "--as", "ed", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+        let key = try #require(json["license_key"] as? String)
+        let id = try #require(json["license_id"] as? String)
+        let feature = "x\rVALID\tagent admin\n\u{1B}[1A\u{9B}2K\u{7F}"
+        _ = try await cli.run(["license", "validate", key, "--as", "ed", "--feature", feature])
+
+        let outputs = [
+            try await cli.run(["license", "usage", id, "--as", "ed"]),
+            try await cli.run(["agent", "list", "--as", "admin"]),
+            try await cli.run(["agent", "show", "ed", "--as", "admin"]),
+            try await cli.run(["audit", "tail", "--as", "admin"]),
+        ]
+        for outcome in outputs {
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let raw = outcome.stdout.unicodeScalars.filter {
+                ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E
+            }
+            #expect(raw.isEmpty, "raw control characters in: \(outcome.stdout.debugDescription)")
+        }
+        let usage = outputs[0].stdout
+        #expect(usage.contains("x\\rVALID\\tagent admin\\n\\x1b[1A\\x9b2K\\x7f"), "\(usage.debugDescription)")
+        #expect(usage.split(separator: "\n").count == 1, "the feature's newline starts no row of its own")
+        #expect(outputs[1].stdout.contains("Eve\\x1b[2J\\x1b]0;owned\\x07\\u{202e}"))
+
+        // JSON keeps every character exactly.
+        let exact = try await cli.run(["license", "usage", id, "--as", "ed", "--json"])
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(exact.stdout.utf8)) as? [String: Any])
+        let items = try #require(page["items"] as? [[String: Any]])
+        #expect(items.first?["feature_accessed"] as? String == feature)
+        let agents = try #require(
+            try JSONSerialization.jsonObject(with: Data(try await cli.run(["agent", "list", "--as", "admin", "--json"]).stdout.utf8)) as? [[String: Any]])
+        #expect(agents.contains { $0["display_name"] as? String == hostileName })
+    }
+
     @Test func licensesThroughTheCLIFollowRBACAndPrintISOTimestamps() async throws {
         let cli = try CLIRunner()
         defer { cli.remove() }

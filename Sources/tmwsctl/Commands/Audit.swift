@@ -57,13 +57,13 @@ struct Audit: AsyncParsableCommand {
                 var names = try await Audit.names(deployment)
                 let views = events.reversed().map { AuditView($0, agentName: $0.userID.flatMap { names[$0] }) }
                 if global.json, !follow { return try JSONOutput.print(views) }
-                for view in views { Console.out(global.json ? try JSONOutput.line(view) : view.line) }
+                for view in views { global.json ? Console.json(try JSONOutput.line(view)) : Console.out(view.line) }
                 guard follow else { return }
                 let stream = try await deployment.audit.follow(as: principal, filter: filter, afterID: events.first?.id)
                 for try await event in stream {
                     if let id = event.userID, names[id] == nil { names = try await Audit.names(deployment) }
                     let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
-                    Console.out(global.json ? try JSONOutput.line(view) : view.line)
+                    global.json ? Console.json(try JSONOutput.line(view)) : Console.out(view.line)
                 }
             }
         }
@@ -120,7 +120,7 @@ struct Audit: AsyncParsableCommand {
                 if format == .csv { Console.out(AuditView.csvHeader) }
                 for event in events.reversed() {
                     let view = AuditView(event, agentName: event.userID.flatMap { names[$0] })
-                    Console.out(format == .csv ? view.csvLine : try JSONOutput.line(view))
+                    format == .csv ? Console.out(view.csvLine) : Console.json(try JSONOutput.line(view))
                 }
             }
         }

@@ -29,7 +29,7 @@ struct AgentView: Encodable {
 
     /// One line of `agent list`.
     var line: String {
-        "\(agentId)\t\(role)\t\(tier)\t\(status)\t\(namespace)\t\(displayName ?? "")"
+        [agentId, role, tier, status, namespace, displayName ?? ""].map(TerminalText.field).joined(separator: "\t")
     }
 }
 

@@ -23,7 +23,8 @@ struct AuditView: Encodable {
 
     var line: String {
         let detail = details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "\(JSONOutput.iso8601(createdAt))\t\(eventType)\t\(severity)\t\(agent ?? userId ?? "-")\t\(detail)"
+        return [JSONOutput.iso8601(createdAt), eventType, severity, agent ?? userId ?? "-", detail]
+            .map(TerminalText.field).joined(separator: "\t")
     }
 
     static let csvHeader = "id,created_at,event_type,severity,user_id,agent,details"

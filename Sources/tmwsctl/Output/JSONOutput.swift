@@ -17,7 +17,7 @@ enum JSONOutput {
     /// Prints a value as one JSON document.
     static func print(_ value: some Encodable) throws {
         let data = try encoder().encode(value)
-        Console.out(String(decoding: data, as: UTF8.self))
+        Console.json(String(decoding: data, as: UTF8.self))
     }
 
     /// One compact line (for JSON Lines).

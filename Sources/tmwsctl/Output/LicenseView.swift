@@ -38,7 +38,8 @@ struct LicenseView: Encodable {
     }
 
     var line: String {
-        "\(licenseId)\t\(tier)\t\(status)\t\(namespace)\texpires \(expiresAt.map(JSONOutput.iso8601) ?? "never")"
+        [licenseId, tier, status, namespace].map(TerminalText.field).joined(separator: "\t")
+            + "\texpires \(expiresAt.map(JSONOutput.iso8601) ?? "never")"
     }
 
     /// The multi-line text of `license info`.
@@ -79,6 +80,7 @@ struct UsageView: Encodable {
     }
 
     var line: String {
-        "\(JSONOutput.iso8601(validatedAt))\t\(valid ? "VALID" : failureReason ?? "INVALID")\tagent \(agentId)\t\(featureAccessed ?? "-")"
+        [JSONOutput.iso8601(validatedAt), valid ? "VALID" : failureReason ?? "INVALID", "agent " + agentId, featureAccessed ?? "-"]
+            .map(TerminalText.field).joined(separator: "\t")
     }
 }
