@@ -181,8 +181,8 @@ class CrashLoop:
         license = ledger.licenses[lid]
         license.validations += 1
         if kind == "forged":
-            if code != "BAD_SIGNATURE":
-                ledger.violation(f"{agent}: a forged key for {lid} gave {code}, not BAD_SIGNATURE")
+            if code != "NOT_FOUND":
+                ledger.violation(f"{agent}: a forged key for {lid} gave {code}, not NOT_FOUND")
             return
         if code == "VALID":
             license.valid += 1

@@ -10,7 +10,7 @@ by default alternately a stateless 2026-07-28 client (`mcp.Client`, auto mode) a
 (default 60) as fast as they are answered:
 
     validate_license_key   most calls: pool keys (VALID, or REVOKED for the revoked ones), a few
-                           forged (BAD_SIGNATURE), malformed (MALFORMED) and unknown (NOT_FOUND) keys
+                           forged (NOT_FOUND, like unknown ones), malformed (MALFORMED) and unknown (NOT_FOUND) keys
     generate_license_key   editors and admins
     get_usage_history, get_license_info   on the client's own licenses
     list_licenses, whoami
@@ -144,7 +144,7 @@ class Client:
             key, expected = lic.key, ("REVOKED" if lic.revoked else "VALID")
         elif roll < 0.90:
             lic = self.rng.choice(self.pool)
-            key, expected = lic.key[:-1] + ("0" if lic.key[-1] != "0" else "1"), "BAD_SIGNATURE"
+            key, expected = lic.key[:-1] + ("0" if lic.key[-1] != "0" else "1"), "NOT_FOUND"
         elif roll < 0.95:
             key, expected = "TMWS-PRO-not-a-key", "MALFORMED"
         else:

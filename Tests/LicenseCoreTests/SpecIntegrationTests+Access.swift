@@ -33,9 +33,9 @@ extension SpecIntegrationTests {
         // Not the owner (same namespace): no info, no usage.
         for caller in [viewer, otherViewer] {
             let info = await #expect(throws: denied) { try await s.licenseInfo(as: caller, id: id) }
-            #expect(info?.reason == .notOwner)
+            #expect(info?.reason == .notVisible)
             let usage = await #expect(throws: denied) { try await s.usageHistory(as: caller, licenseID: id) }
-            #expect(usage?.reason == .notOwner)
+            #expect(usage?.reason == .notVisible)
         }
 
         // Nothing the denied calls asked for happened.
@@ -74,9 +74,9 @@ extension SpecIntegrationTests {
         let denied = LicenseError(.permissionDenied, "")
 
         let info = await #expect(throws: denied) { try await f.service.licenseInfo(as: editorB, id: id) }
-        #expect(info?.reason == .crossNamespace)
+        #expect(info?.reason == .notVisible)
         let usage = await #expect(throws: denied) { try await f.service.usageHistory(as: editorB, licenseID: id) }
-        #expect(usage?.reason == .crossNamespace)
+        #expect(usage?.reason == .notVisible)
 
         // Even as its owner: a license living in namespace "a" is not readable from namespace "b".
         let key = ServiceFixture.signer.key(tier: .pro, id: UUID(), expiresAt: nil)
@@ -85,8 +85,17 @@ extension SpecIntegrationTests {
                 id: key.id, ownerID: editorB.agentID, namespace: "a", tier: "PRO", keyHash: LicenseSigner.hash(key.text),
                 issuedAt: f.clock.date, expiresAt: nil))
         let owned = await #expect(throws: denied) { try await f.service.licenseInfo(as: editorB, id: planted.id) }
-        #expect(owned?.reason == .crossNamespace)
+        #expect(owned?.reason == .notVisible)
         await #expect(throws: denied) { try await f.service.usageHistory(as: editorB, licenseID: planted.id) }
+
+        // Missing and not yours read alike (#15, item 13); the audit rows keep the policy's reasons.
+        let missing = UUID()
+        let absent = await #expect(throws: denied) { try await f.service.licenseInfo(as: editorB, id: missing) }
+        #expect(absent?.reason == .notVisible)
+        #expect(absent?.message.replacingOccurrences(of: missing.canonicalText, with: "ID") == info?.message.replacingOccurrences(of: id.canonicalText, with: "ID"))
+        let reasons = try await f.auditEvents("permission_check").filter { $0.userID == editorB.agentID && $0.details["result"] == "DENY" }
+            .map { $0.details["reason"] ?? "" }
+        #expect(Set(reasons) == ["cross_namespace", "resource_required"])
 
         // Validation needs no namespace: holding the key is the authority.
         #expect(try await f.service.validateLicenseKey(as: editorB, key: generated.key).valid)

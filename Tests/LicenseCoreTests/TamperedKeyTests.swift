@@ -8,7 +8,8 @@ import TMWSTestSupport
 import Testing
 
 /// Forged and mangled keys: each is refused with its stable code, discloses nothing about the
-/// license, and is recorded as exactly one usage row.
+/// license — not even that it exists (a key that is not the one stored for its id is NOT_FOUND,
+/// like an unknown id; #15, item 13) — and is recorded as exactly one usage row.
 @Suite struct TamperedKeyTests {
     /// One way of changing a genuine key (a dated PRO license).
     enum Tamper: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -19,15 +20,15 @@ import Testing
 
         var expected: VerdictCode {
             switch self {
-            case .tierRaised, .tierResignedWithSecret, .checksumDigit, .otherSecret, .expiryResignedPerpetual, .expiryResignedLater:
-                .badSignature
-            case .otherUUID: .notFound
+            case .tierRaised, .tierResignedWithSecret, .checksumDigit, .otherSecret, .expiryResignedPerpetual, .expiryResignedLater,
+                .otherUUID:
+                .notFound
             case .uppercaseUUID, .bracedUUID, .nonASCIIChecksum, .megabyte, .empty: .malformed
             }
         }
 
-        /// Whether the attempt resolves to the license (and so is recorded against it).
-        var resolvesToLicense: Bool { expected == .badSignature }
+        /// Whether the attempt names the license's id (and so is recorded against it).
+        var resolvesToLicense: Bool { expected == .notFound && self != .otherUUID }
 
         func apply(to key: String, license: License) -> String {
             let id = license.id.lower
@@ -109,13 +110,13 @@ import Testing
         let perpetual = try await f.generate(by: editor, tier: .enterprise, days: nil)
         let dated = try await f.generate(by: editor, tier: .enterprise, days: 30)
         let resigned = ServiceFixture.signer.key(tier: .enterprise, id: perpetual.license.id, expiresAt: f.clock.date + 86_400).text
-        #expect(try await f.service.validateLicenseKey(as: editor, key: resigned).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: resigned).code == .notFound)
         // The dated license's id with the perpetual license's checksum.
         let swapped = "TMWS-ENTERPRISE-\(dated.license.id.lower)-\(perpetual.key.suffix(16))"
         #expect(swapped != dated.key)
-        #expect(try await f.service.validateLicenseKey(as: editor, key: swapped).code == .badSignature)
-        #expect(try await f.usageRows(perpetual.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
-        #expect(try await f.usageRows(dated.license.id).map(\.failureReason) == ["BAD_SIGNATURE"])
+        #expect(try await f.service.validateLicenseKey(as: editor, key: swapped).code == .notFound)
+        #expect(try await f.usageRows(perpetual.license.id).map(\.failureReason) == ["NOT_FOUND"])
+        #expect(try await f.usageRows(dated.license.id).map(\.failureReason) == ["NOT_FOUND"])
     }
 
     /// The checksum is checked before the storage step against the expiry the license had when it
@@ -143,7 +144,7 @@ import Testing
         // reads the new one and checks again.
         let later = try await reissue(expiresAt: generated.license.expiresAt! + 365 * 86_400)
         #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .valid)
-        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).code == .notFound, "no longer the stored key")
 
         // Back to the first expiry, with the later key's hash still stored: the later key's
         // checksum, checked before the step against the later expiry (last read), does not sign
@@ -156,14 +157,27 @@ import Testing
         #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .badSignature)
 
         let perpetual = try await reissue(expiresAt: nil)
-        #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: editor, key: later).code == .notFound)
         #expect(try await f.service.validateLicenseKey(as: editor, key: perpetual).code == .valid)
-        #expect(
-            try await f.usageRows(id).map(\.failureReason).reversed() == [nil, nil, "BAD_SIGNATURE", "BAD_SIGNATURE", "BAD_SIGNATURE", nil])
+        #expect(try await f.usageRows(id).map(\.failureReason).reversed() == [nil, nil, "NOT_FOUND", "BAD_SIGNATURE", "NOT_FOUND", nil])
     }
 
-    /// A key signed correctly for an id that was never issued is NOT_FOUND, and a forged key for a
-    /// revoked or expired license is still BAD_SIGNATURE: authenticity is checked before state.
+    /// BAD_SIGNATURE is what a deployment running with another signing secret answers for the keys
+    /// it stores (the key is the stored one, its checksum signs nothing this secret made).
+    @Test(arguments: StoreBackend.allCases)
+    func aGenuineKeyUnderAnotherSecretIsBadSignature(_ backend: StoreBackend) async throws {
+        let f = try await ServiceFixture(backend)
+        let editor = try await f.agent("editor", role: .editor)
+        let generated = try await f.generate(by: editor, tier: .pro, days: 30)
+        let elsewhere = LicenseService(context: ServiceContext(store: f.store, clock: f.clock.now), signer: ServiceFixture.otherSigner)
+        let result = try await elsewhere.validateLicenseKey(as: editor, key: generated.key)
+        #expect(result.code == .badSignature)
+        #expect(result.licenseID == nil && result.tier == nil, "nothing is disclosed")
+        #expect(try await f.service.validateLicenseKey(as: editor, key: generated.key).code == .valid)
+    }
+
+    /// A key signed correctly for an id that was never issued is NOT_FOUND, and so is a forged key
+    /// for a revoked or expired license: authenticity is checked before state.
     @Test(arguments: StoreBackend.allCases)
     func authenticityIsCheckedBeforeState(_ backend: StoreBackend) async throws {
         let f = try await ServiceFixture(backend)
@@ -175,9 +189,9 @@ import Testing
         let forged = ServiceFixture.otherSigner.key(tier: .pro, id: generated.license.id, expiresAt: generated.license.expiresAt).text
         _ = try await f.service.revokeLicenseKey(as: admin, id: generated.license.id, reason: "test")
         let revoked = try await f.service.validateLicenseKey(as: admin, key: forged)
-        #expect(revoked.code == .badSignature && revoked.licenseID == nil)
+        #expect(revoked.code == .notFound && revoked.licenseID == nil)
         f.clock.advance(by: 31 * 86_400)
-        #expect(try await f.service.validateLicenseKey(as: admin, key: forged).code == .badSignature)
+        #expect(try await f.service.validateLicenseKey(as: admin, key: forged).code == .notFound)
         #expect(try await f.service.validateLicenseKey(as: admin, key: generated.key).code == .revoked)
     }
 }

@@ -239,10 +239,22 @@ public struct LicenseService: ContextService {
 
     /// Fetches a license and checks a read permission on it. A non-admin cannot tell a license it
     /// may not see from one that does not exist: both are `permissionDenied`.
+    /// The license, when the caller may read it. A license that is missing and one that is not the
+    /// caller's are refused alike (`permissionDenied`, reason `not_visible`, the same message), so
+    /// that a refusal does not tell whether the id exists; the audit row keeps the policy's reason.
+    /// Only an admin, who may read every license, learns `notFound`.
     func readableLicense(_ id: UUID, permission: Permission, principal: Principal) async throws -> License {
         let license = try await store.license(id: id)
         let resource = license.map { Resource(ownerID: $0.ownerID, namespace: $0.namespace) }
-        try await authorizer.require(permission, for: principal, on: resource)
+        do {
+            try await authorizer.require(permission, for: principal, on: resource)
+        } catch {
+            let reason = error.reason
+            guard reason == .notOwner || reason == .crossNamespace || reason == .resourceRequired else { throw error }
+            throw LicenseError(
+                .permissionDenied, "\(permission.rawValue) denied: no license with id \(id.canonicalText) is visible to this agent",
+                reason: .notVisible)
+        }
         guard let license else { throw LicenseError(.notFound, "no license with id \(id.canonicalText)") }
         return license
     }

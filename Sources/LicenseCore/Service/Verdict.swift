@@ -8,9 +8,13 @@ public enum VerdictCode: String, Sendable, Hashable, CaseIterable, Codable, Cust
     case valid = "VALID"
     /// The text is not a well-formed key.
     case malformed = "MALFORMED"
-    /// No license has the key's id.
+    /// No license was issued with this key: its id is unknown, or the key is not the one stored for
+    /// its id (its SHA-256 matches no stored hash: forged or mangled). The two read alike, so a
+    /// forged key does not tell whether its id exists.
     case notFound = "NOT_FOUND"
-    /// The checksum or the stored hash does not match: forged or tampered.
+    /// The key is the one stored for its license, but its checksum does not sign the stored tier
+    /// and expiry: the deployment's signing secret is not the one that issued the key, or the
+    /// license row was changed.
     case badSignature = "BAD_SIGNATURE"
     /// The license expired.
     case expired = "EXPIRED"
@@ -24,8 +28,9 @@ public enum VerdictCode: String, Sendable, Hashable, CaseIterable, Codable, Cust
 public enum Verdict {
     /// Decides a parsed key against the stored license.
     ///
-    /// Order matters: authenticity is checked before state, so that a forged key learns nothing
-    /// about the license it names.
+    /// Order matters: a key that is not the one stored for its id is `NOT_FOUND` before anything
+    /// else about the license is looked at, and authenticity is checked before state, so that a
+    /// forged key learns nothing about the license it names — not even that it exists.
     public static func decide(
         key: LicenseKey, keyHash: String, license: License?, signer: LicenseSigner, now: Date
     ) -> VerdictCode {
@@ -37,10 +42,8 @@ public enum Verdict {
     static func decide(
         key: LicenseKey, keyHash: String, license: License?, now: Date, checksumMatches: (Date?) -> Bool
     ) -> VerdictCode {
-        guard let license else { return .notFound }
-        guard checksumMatches(license.expiresAt), license.tier == key.tier.rawValue,
-            constantTimeEquals(license.keyHash, keyHash)
-        else { return .badSignature }
+        guard let license, constantTimeEquals(license.keyHash, keyHash) else { return .notFound }
+        guard checksumMatches(license.expiresAt), license.tier == key.tier.rawValue else { return .badSignature }
         if license.revokedAt != nil || !license.isActive { return .revoked }
         if let expiresAt = license.expiresAt, expiresAt <= now { return .expired }
         return .valid

@@ -50,6 +50,11 @@ public struct AccessReason: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let resourceRequired = AccessReason(rawValue: "resource_required")
     /// Storage failed during the check.
     public static let storageUnavailable = AccessReason(rawValue: "storage_unavailable")
+    /// What a caller is told when a resource it named is missing or is not its own (``notOwner``,
+    /// ``crossNamespace``, or ``resourceRequired`` because nothing was found): one answer for
+    /// all three, so that a denial does not reveal whether the resource exists. Never a policy
+    /// decision itself; audit rows keep the policy's own reason.
+    public static let notVisible = AccessReason(rawValue: "not_visible")
 
     public var description: String { rawValue }
 }
