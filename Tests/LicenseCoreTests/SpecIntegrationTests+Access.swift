@@ -92,7 +92,8 @@ extension SpecIntegrationTests {
         let missing = UUID()
         let absent = await #expect(throws: denied) { try await f.service.licenseInfo(as: editorB, id: missing) }
         #expect(absent?.reason == .notVisible)
-        #expect(absent?.message.replacingOccurrences(of: missing.canonicalText, with: "ID") == info?.message.replacingOccurrences(of: id.canonicalText, with: "ID"))
+        let absentMessage = absent?.message.replacingOccurrences(of: missing.canonicalText, with: "ID")
+        #expect(absentMessage == info?.message.replacingOccurrences(of: id.canonicalText, with: "ID"))
         let reasons = try await f.auditEvents("permission_check").filter { $0.userID == editorB.agentID && $0.details["result"] == "DENY" }
             .map { $0.details["reason"] ?? "" }
         #expect(Set(reasons) == ["cross_namespace", "resource_required"])
