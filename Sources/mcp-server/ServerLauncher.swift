@@ -41,19 +41,13 @@ struct ServerLauncher: Service, CustomStringConvertible {
             let endpoint = MCPHTTPEndpoint(
                 dispatcher: dispatcher, sessions: LegacySessions(limits: sessionLimits),
                 hostPolicy: HostPolicy(extraHosts: allowedHosts), authenticate: { await handler.owner(ofAPIKey: $0) }, logger: logger)
-            let store = deployment.store
             services = [
                 MCPHTTPApplication.application(
                     endpoint: endpoint,
                     health: {
-                        do {
-                            try await store.ping()
-                            return HealthReport(healthy: true)
-                        } catch {
-                            let cause = (error as? StorageError)?.message ?? "unreachable"
-                            logger.warning("health check failed: storage \(cause)")
-                            return HealthReport(healthy: false, reason: "storage unavailable: \(cause)")
-                        }
+                        guard let problem = await deployment.healthProblem() else { return HealthReport(healthy: true) }
+                        logger.warning("health check failed: \(problem)")
+                        return HealthReport(healthy: false, reason: problem)
                     },
                     host: address.host, port: address.port, limits: httpLimits, logger: logger)
             ]

@@ -18,6 +18,22 @@ import Testing
         try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
+    /// `healthProblem()` (what `GET /health` reports) names a schema at another revision and the
+    /// fix, and clears once the schema is back at head (#15, item 3).
+    @Test func healthNamesASchemaAtTheWrongRevision() async throws {
+        let directory = try TemporaryDirectory()
+        let deployment = try await Deployment.open(Self.options(directory))
+        #expect(await deployment.healthProblem() == nil)
+        let store = try #require(deployment.store as? SQLiteStore)
+        try await store.downgrade(steps: 1)
+        let problem = try #require(await deployment.healthProblem())
+        #expect(problem.contains("revision 096325207c82, not 571948cc671b") && problem.contains("tmwsctl migrate up"), "\(problem)")
+        try await store.downgrade(to: nil)
+        #expect(await deployment.healthProblem()?.contains("none (an empty database)") == true)
+        try await store.upgrade()
+        #expect(await deployment.healthProblem() == nil)
+    }
+
     @Test func theFirstOpenBootstrapsAndTheNextOpensWhatItMade() async throws {
         let directory = try TemporaryDirectory()
         let first = try await Deployment.open(Self.options(directory))
