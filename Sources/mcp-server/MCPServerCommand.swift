@@ -36,9 +36,10 @@ struct MCPServerCommand: AsyncParsableCommand {
             PostgreSQL one of the two must be set, to the same secret on every server.
 
             HTTP (--http HOST:PORT): Streamable HTTP at /mcp, and GET /health → {"status": "healthy"}
-            (503 with a reason when storage is unreachable or cannot write, or the schema is not at head). MCP 2026-07-28 requests (protocol version in
-            params._meta, MCP-Protocol-Version/Mcp-Method/Mcp-Name headers) are served statelessly, so any
-            server behind a round-robin balancer answers them. Older clients open a session with
+            (503 with a reason when storage is unreachable or cannot write, or the schema is not at
+            head). MCP 2026-07-28 requests (protocol version in params._meta, MCP-Protocol-Version/
+            Mcp-Method/Mcp-Name headers) are served statelessly, so any server behind a round-robin
+            balancer answers them. Older clients open a session with
             initialize: it needs a valid API key, is bound to that key, and idle sessions expire; a
             balancer must route such clients by Mcp-Session-Id. Requests whose Host or Origin is not
             localhost are refused unless allowed with --allowed-host. Connections are limited in total
