@@ -36,6 +36,51 @@ import Testing
         #expect(try await f.storedAgent(agent)?.role == "viewer")
     }
 
+    /// `follow` checks the permission again before every poll: demoting (or suspending) the
+    /// follower ends the stream with `permissionDenied` and an audited DENY, and nothing appended
+    /// after the demotion reaches it. A re-check that still allows writes no row (#15, item 15).
+    @Test(arguments: [StoreBackend.memory, .sqliteFile], [false, true])
+    func followingTheAuditLogEndsWhenTheFollowerLosesItsRole(_ backend: StoreBackend, suspend: Bool) async throws {
+        let f = try await ServiceFixture(backend)
+        let root = try await f.agent("root", role: .admin)
+        let follower = try await f.agent("follower", role: .admin)
+        let stream = try await f.audit.follow(as: follower, pollInterval: .milliseconds(5))
+        let collector = Task { () -> (events: [String], error: (any Error)?) in
+            var seen: [String] = []
+            do {
+                for try await event in stream { seen.append(event.eventType.rawValue) }
+                return (seen, nil)
+            } catch {
+                return (seen, error)
+            }
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            collector.cancel()
+        }
+        defer { watchdog.cancel() }
+        _ = try await f.store.appendAuditEvent(NewAuditEvent(eventType: "before", userID: nil))
+        try await Task.sleep(for: .milliseconds(60))
+        func checks() async throws -> [AuditEvent] {
+            try await f.auditEvents("permission_check").filter { $0.userID == follower.agentID }
+        }
+        #expect(try await checks().count == 1, "polls that are still allowed write no rows")
+
+        if suspend {
+            _ = try await f.agents.setAgentStatus(as: root, agentNamed: "follower", to: .suspended)
+        } else {
+            _ = try await f.agents.setAgentRole(as: root, agentNamed: "follower", to: .viewer)
+        }
+        _ = try await f.store.appendAuditEvent(NewAuditEvent(eventType: "after", userID: nil))
+        let (events, error) = await collector.value
+        #expect((error as? LicenseError)?.code == .permissionDenied, "\(String(describing: error))")
+        #expect(events.contains("before"))
+        #expect(!events.contains("after"), "nothing appended after the demotion is yielded")
+        let denial = try #require(try await checks().first)
+        #expect(denial.details["result"] == "DENY" && denial.details["operation"] == "system:audit")
+        #expect(denial.details["reason"] == (suspend ? "agent_suspended" : "role_lacks_permission"))
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func suspensionAppliesOnTheNextCall(_ backend: StoreBackend) async throws {
         let f = try await ServiceFixture(backend)

@@ -44,7 +44,10 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: .shortAndLong, help: "How many events.") var n: Int = 20
         @Flag(help: "Only denied permission checks.") var denyOnly = false
-        @Flag(name: .shortAndLong, help: "Keep printing new events until interrupted (JSON Lines with --json).") var follow = false
+        @Flag(
+            name: .shortAndLong,
+            help: "Keep printing new events until interrupted (JSON Lines with --json); stops when the --as agent is no longer an admin.")
+        var follow = false
 
         func validate() throws {
             guard (1...10_000).contains(n) else { throw ValidationError("-n must be between 1 and 10000") }
