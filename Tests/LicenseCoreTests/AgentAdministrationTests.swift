@@ -125,6 +125,45 @@ import Testing
         #expect(try await f.storedAgent(admin)?.status == .suspended)
     }
 
+    /// Names and namespaces that print like another one are refused with the code point at fault;
+    /// agents stored before the rule (any text) keep working, found by the name as typed or its NFC
+    /// form (#15, item 14).
+    @Test func lookAlikeNamesAreRefusedAndOldOnesKeepWorking() async throws {
+        let f = try await ServiceFixture(.sqliteFile)
+        let admin = try await f.agent("admin", role: .admin)
+        let refused: [(String, String)] = [
+            ("\u{430}dmin", "U+0430"),  // Cyrillic а
+            ("\u{FF41}dmin", "U+FF41"),  // fullwidth ａ
+            ("admin\u{2800}", "U+2800"),  // a blank braille cell
+            ("cafe\u{301}", "U+0301"),  // café, decomposed
+            ("caf\u{E9}", "U+00E9"),  // café, composed
+            ("admin ", "U+0020"),
+            ("-rf", "U+002D"),  // would read as an option
+            ("a\u{200B}b", "U+200B"),  // zero-width space
+        ]
+        for (name, code) in refused {
+            let error = await #expect(throws: LicenseError(.invalidArgument, "")) {
+                try await f.agents.createAgent(as: admin, named: name, namespace: "default")
+            }
+            #expect(error?.message.contains(code) == true, "\(name.debugDescription): \(error?.message ?? "")")
+            await #expect(throws: LicenseError(.invalidArgument, "")) {
+                try await f.agents.createAgent(as: admin, named: "ok-\(code)", namespace: name)
+            }
+        }
+        for name in ["ci", "build.bot-2", "ops_team", "svc@acme", "A1"] {
+            #expect(try await f.agents.createAgent(as: admin, named: name, namespace: "ns.\(name.count)").name == name)
+        }
+        await #expect(throws: LicenseError(.invalidArgument, "")) {
+            try await f.agents.createAgent(as: admin, named: String(repeating: "a", count: 129), namespace: "default")
+        }
+
+        // Stored before the rule: still found, as typed and in its NFC form.
+        let legacy = try await f.store.createAgent(NewAgent(name: "caf\u{E9}", namespace: "legacy namespace", role: "viewer"))
+        #expect(try await f.agents.agentDetails(as: admin, named: "caf\u{E9}").agent.id == legacy.id)
+        #expect(try await f.agents.agentDetails(as: admin, named: "cafe\u{301}").agent.id == legacy.id)
+        #expect(try await f.agents.setAgentRole(as: admin, agentNamed: "cafe\u{301}", to: .editor).role == "editor")
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func invalidTargetsAreRefused(_ backend: StoreBackend) async throws {
         let f = try await ServiceFixture(backend)

@@ -41,8 +41,9 @@ public struct AgentAdministration: ContextService {
     /// Creates an agent (`license:admin`: admin). Audited as `agent_created`.
     /// - Parameters:
     ///   - principal: the caller, an admin.
-    ///   - name: unique, 1–128 characters, no whitespace or control characters.
-    ///   - namespace: 1–128 characters, no whitespace or control characters.
+    ///   - name: unique, 1–128 characters of A–Z, a–z, 0–9, `.`, `_`, `-` and `@`, starting with a
+    ///     letter or a digit (so that no two names print alike).
+    ///   - namespace: the same rule as the name.
     ///   - role: default `viewer`, as the spec requires.
     ///   - tier: the agent's tier, default `FREE`.
     ///   - displayName: at most 256 bytes.
@@ -188,18 +189,39 @@ public struct AgentAdministration: ContextService {
     // MARK: Helpers
 
     func existingAgent(named name: String) async throws -> Agent {
-        guard let agent = try await store.agent(named: name) else {
-            throw LicenseError(.notFound, "no agent named '\(name.prefix(64))'")
-        }
-        return agent
+        // Agents created before names were restricted may have any text: the name as typed first,
+        // then its NFC form (a name typed decomposed finds the composed one).
+        if let agent = try await store.agent(named: name) { return agent }
+        let composed = name.precomposedStringWithCanonicalMapping
+        // Swift's == treats the two forms as equal; the database compares bytes.
+        if !composed.utf8.elementsEqual(name.utf8), let agent = try await store.agent(named: composed) { return agent }
+        throw LicenseError(.notFound, "no agent named '\(name.prefix(64))'")
     }
 
+    /// Checks a new agent name or namespace against ``ServiceLimits/identifierCharacters`` and
+    /// the safe set: ASCII letters and digits, `.`, `_`, `-` and `@`, starting with a letter or a
+    /// digit. Names that print alike must not be distinct agents — `аdmin` (Cyrillic а),
+    /// `ａdmin` (fullwidth), `admin⠀` (a blank braille cell), or `café` composed and decomposed —
+    /// and a name must not read as a command-line option. The error names the first character
+    /// refused, by code point.
     static func checkIdentifier(_ value: String, what: String) throws {
         let limit = ServiceLimits.identifierCharacters
-        guard !value.isEmpty, value.count <= limit,
-            value.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
-        else {
-            throw LicenseError(.invalidArgument, "the \(what) must be 1–\(limit) characters without spaces or control characters")
+        let rule = "1–\(limit) characters of A–Z, a–z, 0–9, '.', '_', '-' and '@', starting with a letter or a digit"
+        guard !value.isEmpty, value.unicodeScalars.count <= limit else {
+            throw LicenseError(.invalidArgument, "the \(what) must be \(rule)")
+        }
+        if let refused = value.unicodeScalars.enumerated().first(where: { !isSafe($0.element, first: $0.offset == 0) })?.element {
+            let hex = String(refused.value, radix: 16, uppercase: true)
+            let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            throw LicenseError(.invalidArgument, "the \(what) must be \(rule); \(code) is not allowed")
+        }
+    }
+
+    private static func isSafe(_ scalar: Unicode.Scalar, first: Bool) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": true
+        case ".", "_", "-", "@": !first
+        default: false
         }
     }
 }

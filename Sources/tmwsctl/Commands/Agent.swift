@@ -20,8 +20,9 @@ struct AgentCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an agent (role default: viewer).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The agent's unique name.") var name: String
-        @Option(help: "The agent's namespace.") var namespace: String
+        @Argument(help: "The agent's unique name: A–Z, a–z, 0–9, '.', '_', '-' and '@', starting with a letter or digit.")
+        var name: String
+        @Option(help: "The agent's namespace (the same characters as the name).") var namespace: String
         @Option(help: ArgumentHelp("viewer, editor or admin.", valueName: "role"), completion: .list(Parse.roleNames))
         var role: String = Role.viewer.rawValue
         @Option(help: ArgumentHelp("FREE, PRO or ENTERPRISE.", valueName: "tier"), completion: .list(Parse.tierNames))
