@@ -3,6 +3,18 @@ public protocol SchemaVerifying: Sendable {
     /// The deployment guide's "Schema Verification" checks, as data. Never throws for a failed
     /// check, only when the database cannot be read.
     func verifySchema() async throws -> [SchemaCheck]
+
+    /// The rows in one of the seed's tables (``SchemaRevision/tables``), or `nil` when the table
+    /// does not exist. What `tmwsctl migrate down` reports before it removes a table or a column.
+    /// - Throws: `invalidArgument` for any other table name.
+    func rowCount(of table: String) async throws -> Int?
+}
+
+extension SchemaRevision {
+    /// Refuses a table name that is not one of the seed's (it is put into SQL text).
+    package static func checkTable(_ table: String) throws(StorageError) {
+        guard tables.contains(table) else { throw StorageError(.invalidArgument, "'\(table.prefix(64))' is not one of the schema's tables") }
+    }
 }
 
 /// One schema verification check: what was checked, whether it passed, and what was found.

@@ -33,6 +33,33 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(id) (\(message))" }
+
+    /// What undoing this revision removes, with the rows in it.
+    public var removedByDowngrade: [SchemaObject] {
+        switch id {
+        case "571948cc671b": [SchemaObject(table: "agents", column: "role")]
+        case "096325207c82": [SchemaObject(table: "license_usage_history"), SchemaObject(table: "license_keys")]
+        case "e674ec434eeb": [SchemaObject(table: "security_audit_logs"), SchemaObject(table: "agent_api_keys"), SchemaObject(table: "agents")]
+        default: []
+        }
+    }
+
+    /// The seed's tables (those some downgrade removes): the ones ``SchemaVerifying/rowCount(of:)`` counts.
+    public static let tables: Set<String> = Set(all.flatMap(\.removedByDowngrade).map(\.table))
+}
+
+/// A table, or one column of a table, of the schema.
+public struct SchemaObject: Sendable, Hashable, CustomStringConvertible {
+    public let table: String
+    /// The column; `nil` for the whole table.
+    public let column: String?
+
+    public init(table: String, column: String? = nil) {
+        self.table = table
+        self.column = column
+    }
+
+    public var description: String { column.map { "column \(table).\($0)" } ?? "table \(table)" }
 }
 
 /// A store whose schema can be inspected and migrated up and down.

@@ -17,6 +17,15 @@ extension PostgresStore: SchemaVerifying {
         }
     }
 
+    public func rowCount(of table: String) async throws -> Int? {
+        try SchemaRevision.checkTable(table)
+        return try await run { connection in
+            let exists = try await self.fetchOne(connection, "SELECT to_regclass(\(table)) IS NOT NULL") { try $0.next(Bool.self) }
+            guard exists == true else { return nil }
+            return try await self.fetchOne(connection, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \"\(table)\"")) { try $0.next(Int.self) }
+        }
+    }
+
     private func probe(_ expectation: SchemaExpectation, _ connection: PostgresConnection) async throws -> SchemaCheck {
         switch expectation {
         case .revisionAtHead:

@@ -3,7 +3,7 @@
 `tmwsctl migrate down --yes` under a running `mcp-server --http` used to leave `/health` answering
 200 while every tool answered UNAVAILABLE. Now `/health` answers 503 naming the revision found and
 the fix, the server logs it at warning, and `/health` recovers after `tmwsctl migrate up` without a
-restart.
+restart. `migrate down` itself warns that the server has the database open.
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def test_health_reports_a_schema_at_the_wrong_revision():
         try:
             assert health(server.base) == (200, {"status": "healthy"})
 
-            d.ctl("migrate", "down", "--yes")
+            down = d.ctl("migrate", "down", "--yes")
+            # It says what it removes, that the server has the database open, and backs up first.
+            assert "removes: column agents.role (1 row)" in down.stderr, down.stderr
+            assert f"is open in process {server.process.pid} (mcp-server)" in down.stderr, down.stderr
+            assert "backup written to" in down.stderr, down.stderr
             status, body = health(server.base)
             assert status == 503, body
             assert body["status"] == "unhealthy"

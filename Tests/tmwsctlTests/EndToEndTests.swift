@@ -54,6 +54,53 @@ import Testing
         #expect(try await cli.run(["agent", "list"]).status == 0)
     }
 
+    /// `migrate down` says what it removes with the rows in it, backs up first when a removed
+    /// table or column holds rows, and needs --to-empty to go below the base revision (#15, items 3 and 5).
+    @Test func downgradesNameWhatTheyRemoveBackUpFirstAndStopAtTheBase() async throws {
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        #expect(try await cli.run(["init"]).status == 0)
+        #expect(try await cli.run(["agent", "create", "ed", "--namespace", "acme", "--role", "editor"]).status == 0)
+        #expect(try await cli.run(["license", "generate", "--tier", "PRO", "--as", "ed"]).status == 0)
+        let data = cli.directory.appendingPathComponent("data").path
+        func backups() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: data).filter { $0.hasPrefix("tmws_backup_") } }
+
+        let first = try await cli.run(["migrate", "down", "--yes", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("removes: column agents.role (2 rows)"), "\(first.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let backup = try #require(json["backup"] as? String)
+        #expect(FileManager.default.fileExists(atPath: backup))
+        #expect(try backups().count == 1)
+
+        // Going to the base removes the license tables and their rows: the plan counts them.
+        try await Task.sleep(for: .seconds(1.1))  // backup names are per second
+        let second = try await cli.run(["migrate", "down", "--yes"])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("table license_usage_history (0 rows), table license_keys (1 row)"), "\(second.stderr)")
+        #expect(try backups().count == 2)
+
+        // Below the base only with --to-empty.
+        for arguments in [["migrate", "down", "--yes"], ["migrate", "down", "--to", "base", "--yes"]] {
+            let refused = try await cli.run(arguments)
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("--to-empty"), "\(refused.stderr)")
+        }
+        #expect(try await cli.run(["migrate", "status"]).stdout == "e674ec434eeb\n")
+        try await Task.sleep(for: .seconds(1.1))
+        let emptied = try await cli.run(["migrate", "down", "--to-empty", "--yes", "--no-backup"])
+        #expect(emptied.status == 0, "\(emptied.stderr)")
+        #expect(emptied.stderr.contains("table agents (2 rows)"))
+        #expect(try backups().count == 2, "--no-backup writes none")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "none (empty database)\n")
+        #expect(try await cli.run(["migrate", "down", "--yes", "--to-empty"]).status == 2, "nothing left to downgrade")
+
+        // The first backup still holds everything.
+        #expect(try await cli.run(["restore", backup, "--force"]).status == 0)
+        #expect(try await cli.run(["migrate", "up"]).status == 0)
+        #expect(try await cli.run(["license", "list", "--as", "admin"]).stdout.contains("PRO"))
+    }
+
     @Test func badInputExitsTwoAndChangesNothing() async throws {
         let cli = try CLIRunner()
         defer { cli.remove() }

@@ -12,6 +12,14 @@ extension SQLiteStore: SchemaVerifying {
         try await read { db in try Self.schemaChecks(db) }
     }
 
+    public func rowCount(of table: String) async throws -> Int? {
+        try SchemaRevision.checkTable(table)
+        return try await read { db in
+            guard try db.tableExists(table) else { return nil }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0
+        }
+    }
+
     static func schemaChecks(_ db: Database) throws -> [SchemaCheck] {
         try SchemaExpectation.deploymentGuide.map { expectation in
             switch expectation {

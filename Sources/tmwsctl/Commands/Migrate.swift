@@ -77,14 +77,34 @@ struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Downgrade the schema (default: one step).",
             discussion: """
-                Each step removes exactly what it added and keeps every other table, column and row.
-                Asks for confirmation on a terminal; otherwise pass --yes. Take a `tmwsctl backup` first.
+                Each step removes exactly what it added and keeps every other table, column and row. Before
+                anything changes, it prints what the downgrade removes with the rows in it, warns when another
+                process (a running server) has the database open, and, when a removed table or column holds
+                rows, writes a backup beside a SQLite database (for PostgreSQL, take a pg_dump and pass
+                --no-backup). Going below the base revision (an empty database) needs --to-empty. Asks for
+                confirmation on a terminal; otherwise pass --yes.
                 """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "How many steps to go down.") var steps: Int?
         @Option(name: .customLong("to"), help: ArgumentHelp("The revision to go down to (or `base`).", valueName: "rev"))
         var target: String?
+        @Flag(help: "Allow going below the base revision: every table is removed.") var toEmpty = false
+        @Flag(help: "Do not write a backup first (you have one).") var noBackup = false
         @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        struct Removed: Encodable {
+            var object: String
+            var rows: Int
+        }
+
+        struct Result: Encodable {
+            var revision: String?
+            var head: String
+            var isHead: Bool
+            var undone: [String]
+            var removed: [Removed]
+            var backup: String?
+        }
 
         func validate() throws {
             if steps != nil, target != nil { throw ValidationError("pass either --steps or --to, not both") }
@@ -93,22 +113,71 @@ struct Migrate: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let location = try global.location()
             try await global.withMigratingStore { store in
                 let current = try await store.currentRevision()
+                let position = SchemaRevision.all.firstIndex { $0.id == current }.map { $0 + 1 } ?? 0
+                let goal: Int
+                if let target {
+                    let revision = try Migrate.revision(target)
+                    goal = revision.flatMap { id in SchemaRevision.all.firstIndex { $0.id == id }.map { $0 + 1 } } ?? 0
+                    guard goal <= position else { throw Failure("\(target) is newer than the current revision \(Migrate.label(current))") }
+                } else {
+                    goal = max(0, position - (steps ?? 1))
+                }
+                if position == 0 { throw Failure("the database is empty (no revision); there is nothing to downgrade") }
+                if goal == 0, !toEmpty {
+                    throw Failure(
+                        "going below the base revision \(SchemaRevision.all[0].id) removes every table and every row; "
+                            + "pass --to-empty to confirm (and take a `tmwsctl backup` first)")
+                }
+                let undone = Array(SchemaRevision.all[goal..<position].reversed())
+                var removed: [Removed] = []
+                for object in undone.flatMap(\.removedByDowngrade) {
+                    removed.append(Removed(object: object.description, rows: try await store.rowCount(of: object.table) ?? 0))
+                }
+                let goalLabel = Migrate.label(goal == 0 ? nil : SchemaRevision.all[goal - 1].id)
+                let plan = removed.map { "\($0.object) (\($0.rows) row\($0.rows == 1 ? "" : "s"))" }.joined(separator: ", ")
+                Console.error("downgrading from \(Migrate.label(current)) to \(goalLabel) removes: \(plan)")
+                if case .sqliteFile(let path) = location {
+                    for holder in OpenFileProbe.holders(of: path) {
+                        Console.error(
+                            "warning: the database is open in process \(holder.pid) (\(holder.command)); a server running on it "
+                                + "answers UNAVAILABLE once its schema is gone: stop it first")
+                    }
+                }
                 if !yes {
                     guard Console.stdinIsTerminal else {
                         throw Failure("downgrading removes schema (and the rows in removed tables); re-run with --yes to confirm")
                     }
-                    let what = target.map { "to \($0)" } ?? "\(steps ?? 1) step(s)"
-                    guard Console.confirm("Downgrade \(global.database ?? "the database") from \(Migrate.label(current)) \(what)?") else {
+                    guard Console.confirm("Downgrade \(global.database ?? "the database") from \(Migrate.label(current)) to \(goalLabel)?") else {
                         throw Failure("downgrade cancelled; nothing changed")
                     }
                 }
-                let undone = if let target { try await store.downgrade(to: try Migrate.revision(target)) } else { try await store.downgrade(steps: steps ?? 1) }
+                var backup: String?
+                if removed.contains(where: { $0.rows > 0 }), !noBackup {
+                    switch location {
+                    case .sqliteFile(let path):
+                        guard let sqlite = store as? SQLiteStore else { throw Failure("cannot back up this database; pass --no-backup") }
+                        let report = try await sqlite.backup(
+                            to: SQLiteStore.defaultBackupPath(forDatabase: path, at: Date()), progress: Backup.progressPrinter(enabled: !global.json))
+                        backup = report.path
+                        Console.error("backup written to \(report.path) before the downgrade (restore with `tmwsctl restore`)")
+                    case .postgres(let url):
+                        throw Failure(
+                            "the downgrade removes rows: take a backup first, e.g. pg_dump --format=custom --file=tmws_pre_downgrade.dump "
+                                + "'\(PostgresCommands.connectionURL(url))', then re-run with --no-backup")
+                    default:
+                        break
+                    }
+                }
+                _ = try await store.downgrade(to: goal == 0 ? nil : SchemaRevision.all[goal - 1].id)
                 let revision = try await store.currentRevision()
                 if global.json {
                     return try JSONOutput.print(
-                        RevisionResult(revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, undone: undone.map(\.id)))
+                        Result(
+                            revision: revision, head: SchemaRevision.head, isHead: revision == SchemaRevision.head, undone: undone.map(\.id),
+                            removed: removed, backup: backup))
                 }
                 for step in undone { Console.out("Running downgrade \(step.id) -> \(step.downRevision ?? "<base>"), \(step.message)") }
                 Console.out("now at \(Migrate.label(revision))")
