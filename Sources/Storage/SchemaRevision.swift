@@ -20,6 +20,9 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
     /// The newest revision, which this code needs.
     public static let head = all.last!.id
 
+    /// The revision that adds `agents.role`, giving every existing agent the role `viewer`.
+    public static let addsRoles = "571948cc671b"
+
     /// The revision with this id, if it is one of ours.
     public static func named(_ id: String) -> SchemaRevision? { all.first { $0.id == id } }
 

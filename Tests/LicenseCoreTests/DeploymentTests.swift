@@ -97,6 +97,27 @@ import Testing
         #expect(short?.code == .invalidSecret)
     }
 
+    /// An upgrade at start through the RBAC revision (`mcp-server --migrate`) makes every agent a
+    /// viewer; the deployment then gives the bootstrap admin its role back, audited, as `tmwsctl
+    /// init` does, instead of locking every admin out (#15, item 4).
+    @Test func upgradingThroughTheRolesRevisionKeepsAnAdmin() async throws {
+        let directory = try TemporaryDirectory()
+        let first = try await Deployment.open(Self.options(directory))
+        let admin = try #require(first.bootstrap?.admin)
+        let key = try String(contentsOfFile: try #require(first.bootstrap?.adminKeyFile), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await (first.store as? SQLiteStore)?.downgrade(steps: 1)
+
+        await #expect(throws: ConfigurationError.self) { try await Deployment.open(Self.options(directory, create: false)) }
+        let upgraded = try await Deployment.open(Self.options(directory, create: false, migrate: true))
+        #expect(try await upgraded.store.agent(id: admin.id)?.role == Role.admin.rawValue)
+        let changes = try await upgraded.store.auditEvents(matching: AuditFilter(eventType: "role_changed"), page: PageRequest(limit: 10))
+        #expect(changes.items.map { [$0.details["from"], $0.details["to"], $0.details["by"]] } == [["viewer", "admin", "local-operator"]])
+        // Its key still works, so no new key file was needed.
+        let principal = try await upgraded.authenticator.authenticate(key)
+        #expect(try await upgraded.audit.events(as: principal, limit: 1).items.count == 1)
+    }
+
     /// With no active admin left, recovery gives the bootstrap agent its role back, resumes it and
     /// issues it a key when it has none; with an active admin it changes nothing.
     @Test func recoveryRestoresTheBootstrapAdmin() async throws {

@@ -147,8 +147,26 @@ public struct Deployment: Sendable {
             }
             let applied = try await store.upgrade()
             logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
+            if applied.contains(where: { $0.id == SchemaRevision.addsRoles }) {
+                let deployment = make(store: store, location: options.location, secret: secret, bootstrap: nil, logger: logger)
+                try await deployment.restoreAdminAfterRoles(keyFile: adminKeyFile, logger: logger)
+                return deployment
+            }
         }
         return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+    }
+
+    /// After the RBAC revision, which gives every existing agent the role `viewer`, does what
+    /// `tmwsctl init` does (``ensureBootstrapAdmin(keyFile:)``, audited) so that an upgrade at start
+    /// (`mcp-server --migrate`) does not lock every admin out, and says so at warning.
+    func restoreAdminAfterRoles(keyFile: String, logger: Logger) async throws {
+        let recovery = try await ensureBootstrapAdmin(keyFile: keyFile)
+        guard recovery.created || recovery.restored else { return }
+        var metadata: Logger.Metadata = ["agent": "\(recovery.admin.name)"]
+        if let file = recovery.keyFile { metadata["key_file"] = "\(file)" }
+        logger.warning(
+            "the RBAC revision made every agent a viewer; the bootstrap agent was \(recovery.created ? "created" : "given back") the admin role (audited as role_changed by local-operator)",
+            metadata: metadata)
     }
 
     /// Where the first-run bootstrap of a PostgreSQL database writes the admin's API key by

@@ -62,7 +62,9 @@ struct Failure: Error, CustomStringConvertible {
 
     static func hint(for error: LicenseError) -> String {
         switch error.code {
-        case .permissionDenied: " (the --as agent lacks the role for this; use an admin agent, or `tmwsctl agent set-role`)"
+        case .permissionDenied:
+            " (the --as agent lacks the role for this: pass --as an admin agent, see `tmwsctl agent list --role admin`;"
+                + " when none is left, `tmwsctl init` gives the bootstrap admin its role back)"
         case .unavailable: " (is the database reachable and at head? try `tmwsctl migrate status`)"
         default: ""
         }
