@@ -59,8 +59,12 @@ public struct ToolResult: Sendable, Equatable {
 /// What a tool learns about the call besides its arguments.
 public struct ToolCallContext: Sendable {
     /// The caller's credential as the transport received it (stdio: from the environment; HTTP:
-    /// the request's `Authorization: Bearer` token), unchecked. `nil` when there is none.
+    /// the request's `Authorization: Bearer` token), unchecked. `nil` when none was presented;
+    /// ``malformedCredential`` when an `Authorization` header was there but held no bearer token.
     public let credential: String?
+
+    /// The credential of a request whose `Authorization` header is not `Bearer <token>`.
+    public static let malformedCredential = ""
     /// The protocol revision of the request.
     public let protocolVersion: String
 

@@ -22,6 +22,8 @@ public struct LicenseToolHandler: Sendable {
     let authenticator: APIKeyAuthenticator
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// The failed authentications of this handler's tool calls (counted and logged at warning).
+    public let authenticationFailures = AuthenticationFailures()
 
     public init(
         licenses: LicenseService, agents: AgentAdministration, audit: AuditService, authenticator: APIKeyAuthenticator,
@@ -117,15 +119,21 @@ public struct LicenseToolHandler: Sendable {
     ) -> MCPTool {
         let allowed = ToolCatalog.argumentNames(of: definition)
         let logger = self.logger
+        let failures = authenticationFailures
         return MCPTool(definition) { arguments, context in
             do {
                 let args = try ToolArguments(arguments, allowed: allowed)
-                guard let apiKey = context.credential, !apiKey.isEmpty else {
-                    throw LicenseError(.unauthenticated, AccessError.unauthenticated.message)
+                guard let apiKey = context.credential else { throw LicenseError(mapping: AccessError.noCredential) }
+                guard apiKey != ToolCallContext.malformedCredential else {
+                    throw LicenseError(mapping: AccessError.malformedAuthorization)
                 }
                 return try await body(args, apiKey)
             } catch let error as LicenseError {
-                logger.debug("tool call failed", metadata: ["tool": "\(definition.name)", "code": "\(error.code)"])
+                if error.code == .unauthenticated {
+                    failures.record(tool: definition.name, credential: context.credential, reason: error.message, logger: logger)
+                } else {
+                    logger.debug("tool call failed", metadata: ["tool": "\(definition.name)", "code": "\(error.code)"])
+                }
                 return ToolResults.failure(error)
             } catch {
                 return ToolResults.failure(LicenseError(mapping: error))

@@ -40,8 +40,19 @@ public struct AccessError: Error, Sendable, Hashable, CustomStringConvertible, C
         self.underlying = underlying
     }
 
-    /// The error every failed authentication returns, whatever the cause.
-    public static let unauthenticated = AccessError(.unauthenticated, "a valid agent API key is required")
+    /// The error every refused API key returns, whatever the cause: unknown, revoked, malformed, or
+    /// its agent suspended (they are not told apart).
+    public static let unauthenticated = AccessError(
+        .unauthenticated, "the API key was not accepted (it is unknown or revoked, or its agent is suspended)")
+
+    /// No API key was presented.
+    public static let noCredential = AccessError(
+        .unauthenticated,
+        "no API key was presented: send `Authorization: Bearer <API key>` over HTTP, or set TMWS_API_KEY or TMWS_API_KEY_FILE for stdio")
+
+    /// An `Authorization` header that is not `Bearer <API key>` (e.g. `Basic …`, or `Bearer` alone).
+    public static let malformedAuthorization = AccessError(
+        .unauthenticated, "the Authorization header is not `Bearer <API key>`")
 
     public var description: String {
         reason.map { "AccessError.\(code) (\($0)): \(message)" } ?? "AccessError.\(code): \(message)"

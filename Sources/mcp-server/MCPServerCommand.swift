@@ -18,8 +18,8 @@ struct MCPServerCommand: AsyncParsableCommand {
             get_license_info, list_licenses, whoami, query_audit_log.
 
             Authentication: every tool call is authenticated by an agent API key — over stdio from the
-            TMWS_API_KEY environment variable, over HTTP from the `Authorization: Bearer <key>` header of
-            each request. The key is checked on every call, so a role change or suspension applies to the
+            TMWS_API_KEY environment variable (or the file TMWS_API_KEY_FILE names; checked at start),
+            over HTTP from the `Authorization: Bearer <key>` header of each request. The key is checked on every call, so a role change or suspension applies to the
             next call.
 
             Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path,
@@ -115,6 +115,13 @@ struct MCPServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tmws.mcp-server")
+        let apiKey: String?
+        do {
+            apiKey = try Self.apiKey(from: environment)
+        } catch {
+            logger.critical("cannot start: \(error.message)")
+            throw ExitCode(2)
+        }
         let resources: Deployment.Resources
         do {
             resources = try Deployment.Resources(Deployment.Options(location: try DatabaseLocation.resolve(db), migrate: migrate, logger: logger))
@@ -129,8 +136,7 @@ struct MCPServerCommand: AsyncParsableCommand {
             httpLimits: MCPHTTPLimits(
                 maxBodyBytes: maxBodyBytes, maxConnections: FileDescriptors.connectionLimit(maxConnections, logger: logger),
                 maxConnectionsPerPeer: maxConnectionsPerPeer, requestDeadline: .seconds(requestTimeout)),
-            apiKey: environment["TMWS_API_KEY"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespacesAndNewlines) },
-            logger: logger)
+            apiKey: apiKey, logger: logger)
         // The deployment's own services (PostgreSQL's pool) first, so that they shut down last.
         var services = resources.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
@@ -158,5 +164,26 @@ struct HTTPAddress: Equatable {
         guard !host.isEmpty else { return nil }
         self.host = host
         self.port = port
+    }
+}
+
+extension MCPServerCommand {
+    /// The stdio caller's API key: TMWS_API_KEY, or the first line of the file TMWS_API_KEY_FILE
+    /// names (so that a client's configuration need not hold the key itself); not both.
+    static func apiKey(from environment: [String: String]) throws(ConfigurationError) -> String? {
+        let direct = environment["TMWS_API_KEY"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = environment["TMWS_API_KEY_FILE"], !path.isEmpty else { return direct }
+        guard direct == nil else {
+            throw ConfigurationError(.invalidSecret, "TMWS_API_KEY and TMWS_API_KEY_FILE are both set; set one of them")
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(.fileAccess, "cannot read TMWS_API_KEY_FILE \(path): \((error as NSError).localizedDescription)")
+        }
+        let key = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !key.isEmpty else { throw ConfigurationError(.invalidSecret, "TMWS_API_KEY_FILE \(path) holds no key") }
+        return key
     }
 }

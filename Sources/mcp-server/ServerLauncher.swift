@@ -52,7 +52,9 @@ struct ServerLauncher: Service, CustomStringConvertible {
                     host: address.host, port: address.port, limits: httpLimits, logger: logger)
             ]
         } else {
-            services = [StdioService(dispatcher: dispatcher, apiKey: apiKey, logger: logger)]
+            services = [
+                StdioService(dispatcher: dispatcher, apiKey: apiKey, accepts: { await handler.owner(ofAPIKey: $0) != nil }, logger: logger)
+            ]
         }
         // Runs as a child of the process's group: its graceful shutdown reaches these services.
         let group = ServiceGroup(

@@ -11,10 +11,22 @@ struct StdioService: Service, CustomStringConvertible {
 
     let dispatcher: MCPDispatcher
     let apiKey: String?
+    /// Whether a key is accepted now (the stdio key is checked once at start, and on every call).
+    let accepts: @Sendable (String) async -> Bool
     let logger: Logger
 
     func run() async throws {
-        if apiKey == nil { logger.warning("TMWS_API_KEY is not set: every tool call will be UNAUTHENTICATED") }
+        if let apiKey {
+            if await !accepts(apiKey) {
+                logger.warning(
+                    """
+                    the stdio API key (TMWS_API_KEY or TMWS_API_KEY_FILE) is not accepted: it is unknown or revoked, \
+                    or its agent is suspended; every tool call will be UNAUTHENTICATED
+                    """)
+            }
+        } else {
+            logger.warning("TMWS_API_KEY is not set (nor TMWS_API_KEY_FILE): every tool call will be UNAUTHENTICATED")
+        }
         let server = MCPStdioServer(dispatcher: dispatcher, credential: apiKey, logger: logger)
         logger.info("serving MCP over stdio")
         await withGracefulShutdownHandler {

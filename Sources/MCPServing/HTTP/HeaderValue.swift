@@ -16,12 +16,13 @@ enum HeaderValue {
         return raw
     }
 
-    /// The `Authorization: Bearer <token>` token, or `nil`.
+    /// The credential of an `Authorization` header, as ``ToolCallContext/credential`` carries it:
+    /// the token of `Bearer <token>`; `""` (``ToolCallContext/malformedCredential``) for a header
+    /// that is present but not a bearer token (`Basic …`, `Bearer` alone); `nil` without a header.
     static func bearer(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return ToolCallContext.malformedCredential }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }
