@@ -48,6 +48,15 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible, Custo
             self = .postgres(url: value)
             return
         }
+        // `sqlite:/x`, `sqlite://x`, `SQLite:///x`, `sqlite+aiosqlite:/x`: a typo of a URL, not a
+        // path (as a path it would create a directory named `sqlite:` and a new deployment in it).
+        if value.lowercased().hasPrefix("sqlite") {
+            throw StorageError(
+                .invalidArgument,
+                "'\(value.prefix(80))' is not a database URL this server reads: use sqlite:////ABSOLUTE/PATH (four slashes), "
+                    + "sqlite:///RELATIVE/PATH (three: relative to the working directory, as in SQLAlchemy), "
+                    + "sqlite+aiosqlite:///PATH, a plain path, :memory: or postgres://…")
+        }
         if let scheme = value.range(of: "://") {
             throw StorageError(
                 .invalidArgument,
@@ -71,6 +80,25 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible, Custo
     private static func expand(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
         return homeDirectory + path.dropFirst()
+    }
+
+    /// Whether this is the embedded default, `~/.tmws/data/tmws.db` (the only place `mcp-server`
+    /// creates a database on its own).
+    public var isDefault: Bool {
+        if case .sqliteFile(let path) = self { return path == Self.defaultPath }
+        return false
+    }
+
+    /// How a start-up log names the location: the path (saying when it is relative, and to which
+    /// directory), `:memory:`, or the URL without its password.
+    public var logDescription: String {
+        switch self {
+        case .sqliteFile(let path) where !path.hasPrefix("/"):
+            "\(path) (a relative path, under the working directory \(FileManager.default.currentDirectoryPath))"
+        case .sqliteFile(let path): "\(path) (SQLite file)"
+        case .memory: ":memory: (in memory, gone when the process ends)"
+        case .postgres(let url): "\(Self.redactingPassword(url)) (PostgreSQL)"
+        }
     }
 
     public var description: String {

@@ -24,10 +24,13 @@ struct MCPServerCommand: AsyncParsableCommand {
 
             Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path,
             :memory:, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (also postgresql://; parameters
-            sslmode, pool_size, connect_timeout, search_path). Default: ~/.tmws/data/tmws.db. On first run
-            the database is created (owner-only permissions) and migrated, an `admin` agent is created in
-            namespace `default`, and its API key is written to admin.key beside the database
-            (admin-postgres.key in ~/.tmws/data/ for PostgreSQL; the path is logged, the key never is).
+            sslmode, pool_size, connect_timeout, search_path); sqlite:////abs/path is absolute and
+            sqlite:///rel/path relative to the working directory. Default: ~/.tmws/data/tmws.db. The
+            database opened is logged at start. On first run at the default (or on an empty PostgreSQL
+            database) the database is created (owner-only permissions) and migrated, an `admin` agent is
+            created in namespace `default`, and its API key is written to admin.key beside the database
+            (admin-postgres.key in ~/.tmws/data/ for PostgreSQL; the path is logged, the key never is). A
+            missing SQLite file anywhere else is refused: create it with `tmwsctl init`.
             An existing database at an older revision is refused unless --migrate is given. Several
             servers may share one PostgreSQL database.
 
@@ -124,9 +127,21 @@ struct MCPServerCommand: AsyncParsableCommand {
         }
         let resources: Deployment.Resources
         do {
-            resources = try Deployment.Resources(Deployment.Options(location: try DatabaseLocation.resolve(db), migrate: migrate, logger: logger))
+            let location = try DatabaseLocation.resolve(db)
+            logger.info("database: \(location.logDescription)")
+            if case .sqliteFile(let path) = location, !path.hasPrefix("/") {
+                logger.warning("the database path \(path) is relative: it names a file under \(FileManager.default.currentDirectoryPath)")
+            }
+            // A new database only at the embedded default (or in memory): anywhere else a missing
+            // file is more likely a typo than a wish for a second deployment.
+            let createIfMissing: Bool = {
+                if case .sqliteFile = location { return location.isDefault }
+                return true
+            }()
+            resources = try Deployment.Resources(
+                Deployment.Options(location: location, migrate: migrate, createIfMissing: createIfMissing, logger: logger))
         } catch {
-            logger.critical("cannot start: \(error)")
+            logger.critical("cannot start: \(Self.words(error))")
             throw ExitCode(2)
         }
         let server = ServerLauncher(
@@ -185,5 +200,15 @@ extension MCPServerCommand {
         let key = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard !key.isEmpty else { throw ConfigurationError(.invalidSecret, "TMWS_API_KEY_FILE \(path) holds no key") }
         return key
+    }
+
+    /// An error in words for the start-up log: its message, without Swift type names.
+    static func words(_ error: any Error) -> String {
+        switch error {
+        case let error as ConfigurationError: error.message
+        case let error as StorageError: error.message
+        case let error as LicenseError: error.message
+        default: "\(error)"
+        }
     }
 }

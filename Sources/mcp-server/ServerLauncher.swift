@@ -31,7 +31,7 @@ struct ServerLauncher: Service, CustomStringConvertible {
         do {
             deployment = try await resources.open()
         } catch {
-            logger.critical("cannot start: \(error)")
+            logger.critical("cannot start: \(MCPServerCommand.words(error))")
             throw StartupFailure()
         }
         let handler = LicenseToolHandler(deployment: deployment, logger: logger)

@@ -91,7 +91,9 @@ public struct Deployment: Sendable {
         case .sqliteFile(let path):
             let exists = Self.databaseExists(at: path)
             guard exists || options.createIfMissing else {
-                throw ConfigurationError(.missingDatabase, "no database at \(path); create one with `tmwsctl init`")
+                throw ConfigurationError(
+                    .missingDatabase,
+                    "no database at \(path); check the path for a typo, or create one with `tmwsctl init` (with the same --db or TMWS_DATABASE_URL)")
             }
             let (secret, createdSecret) = try Self.secret(forDatabase: path, creating: !exists, environment: options.environment)
             let store = try SQLiteStore(path: path, configuration: options.sqlite)

@@ -1,0 +1,58 @@
+"""What `mcp-server` does with the database it is given (#15, item 1).
+
+A typo in the database URL used to create a second deployment silently (three slashes make a
+relative path, `sqlite:/x` a directory named `sqlite:`). Now the server logs the database it
+opens (saying when the path is relative), creates a database on its own only at the embedded
+default `~/.tmws/data/tmws.db`, and refuses a missing database elsewhere, or a mistyped SQLite
+URL, creating nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from conftest import MCP_SERVER
+
+
+def start(home: Path, url: str | None, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMWS_")}
+    env["HOME"] = str(home)
+    if url is not None:
+        env["TMWS_DATABASE_URL"] = url
+    # stdio: an immediately closed stdin ends the session at once.
+    return subprocess.run([MCP_SERVER], stdin=subprocess.DEVNULL, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_a_database_is_created_only_at_the_default_and_typos_create_nothing():
+    with tempfile.TemporaryDirectory(prefix="tmws-startup-") as tmp:
+        root = Path(tmp)
+        home, work = root / "home", root / "work"
+        home.mkdir()
+        work.mkdir()
+
+        # Three slashes and a path without its leading slash: relative, under the working directory.
+        for url in ["sqlite:///home/me/.tmws/data/tmws.db", f"sqlite:{root}/x.db", "sqlite://tmp/x.db", str(root / "other.db")]:
+            run = start(home, url, work)
+            assert run.returncode == 2, (url, run.stderr)
+            assert "cannot start" in run.stderr, run.stderr
+            assert "StorageError" not in run.stderr, "no Swift type names in messages"
+        assert list(work.iterdir()) == [], "nothing was created under the working directory"
+        assert not (root / "other.db").exists() and not (home / ".tmws").exists()
+
+        relative = start(home, "sqlite:///data/tmws.db", work)
+        assert "a relative path, under the working directory" in relative.stderr, relative.stderr
+        assert "tmwsctl init" in relative.stderr and relative.returncode == 2
+
+        typo = start(home, f"sqlite:{root}/x.db", work)
+        assert "sqlite:////ABSOLUTE/PATH (four slashes)" in typo.stderr, typo.stderr
+
+        default = start(home, None, work)
+        assert default.returncode == 0, default.stderr
+        assert f"database: {home}/.tmws/data/tmws.db (SQLite file)" in default.stderr, default.stderr
+        assert (home / ".tmws" / "data" / "tmws.db").exists()
+        # Reopened through an explicit URL naming the same file (four slashes: absolute), it is found.
+        again = start(home, f"sqlite:///{home}/.tmws/data/tmws.db", work)
+        assert again.returncode == 0, again.stderr
