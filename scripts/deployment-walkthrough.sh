@@ -83,7 +83,7 @@ expect_contains "$(cat "$WORK/out")" "REVOKED" "verdict is REVOKED"
 
 step "10. A viewer may not generate; the DENY is audited"
 set +e; "$TMWSCTL" license generate --tier PRO --as viewer-1 2>"$WORK/err"; rc=$?; set -e
-expect_eq "$rc" "1" "viewer generate is denied"
+expect_eq "$rc" "3" "viewer generate is refused (exit 3)"
 ctl audit query --result DENY --since 1h
 DENIED="$("$TMWSCTL" audit query --result DENY --agent viewer-1 --json)"
 expect_contains "$DENIED" '"operation" : "license:generate"' "denied viewer attempt is in the audit log"

@@ -72,7 +72,7 @@ enum ToolResults {
         let valid = page.items.filter(\.valid).count
         return success(
             ["license_id": id(licenseID), "items": .array(items), "next_cursor": text(page.nextCursor)],
-            text: "\(page.items.count) attempts (\(valid) valid)" + (page.nextCursor == nil ? "." : "; more with next_cursor."))
+            text: "\(count(page.items.count, "attempt")) (\(valid) valid)" + (page.nextCursor == nil ? "." : "; more with next_cursor."))
     }
 
     static func record(_ license: License, now: Date) -> [String: Value] {
@@ -91,14 +91,17 @@ enum ToolResults {
         let license = info.license
         return success(
             record(license, now: now),
-            text: "\(license.tier) license \(license.id.canonicalText): \(info.status.rawValue), \(license.validationCount) validations")
+            text: "\(license.tier) license \(license.id.canonicalText): \(info.status.rawValue), \(count(license.validationCount, "validation"))")
     }
 
     static func licenses(_ page: Page<License>, now: Date) -> ToolResult {
         success(
             ["items": .array(page.items.map { .object(record($0, now: now)) }), "next_cursor": text(page.nextCursor)],
-            text: "\(page.items.count) licenses" + (page.nextCursor == nil ? "." : "; more with next_cursor."))
+            text: count(page.items.count, "license") + (page.nextCursor == nil ? "." : "; more with next_cursor."))
     }
+
+    /// `1 license`, `2 licenses`.
+    static func count(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     static func agent(_ agent: Agent) -> ToolResult {
         let permissions = Role(parsing: agent.role)?.permissions.map(\.rawValue).sorted() ?? []
@@ -120,6 +123,6 @@ enum ToolResults {
         }
         return success(
             ["items": .array(items), "next_cursor": text(page.nextCursor)],
-            text: "\(page.items.count) audit events" + (page.nextCursor == nil ? "." : "; more with next_cursor."))
+            text: count(page.items.count, "audit event") + (page.nextCursor == nil ? "." : "; more with next_cursor."))
     }
 }

@@ -121,6 +121,9 @@ import Testing
             let empty = try await h.succeed("list_licenses", [:], as: .viewer)
             #expect(empty["items"] == [])
             #expect(empty["next_cursor"] == .null)
+            // The text block counts in words (#15, item 10: it said "1 licenses.").
+            let one = try await h.call("list_licenses", [:], as: .editor)
+            #expect(one.content.contains { if case .text(let text, _, _) = $0 { text == "1 license." } else { false } }, "\(one.content)")
         }
     }
 

@@ -101,6 +101,26 @@ import Testing
         #expect(try await cli.run(["license", "list", "--as", "admin"]).stdout.contains("PRO"))
     }
 
+    /// Small things from a new user's first hour (#15, item 10): `-n2` is accepted, `stats --json`
+    /// names the revision it checked, and a refused `stats` exits 3, not 1 like an alert.
+    @Test func smallThingsANewUserHits() async throws {
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let joined = try await cli.run(["audit", "tail", "-n2"])
+        #expect(joined.status == 0, "\(joined.stderr)")
+        let stats = try await cli.run(["stats", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let metrics = try #require(json["metrics"] as? [String: [String: Any]])
+        #expect(metrics["migration_version"]?["revision"] as? String == "571948cc671b")
+        #expect(metrics["migration_version"]?["head"] as? String == "571948cc671b")
+        #expect(metrics["permission_deny_rate"]?["revision"] == nil)
+        #expect(try await cli.run(["agent", "create", "vi", "--namespace", "acme"]).status == 0)
+        let refused = try await cli.run(["stats", "--as", "vi"])
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(refused.stderr.contains("tmwsctl init"), "the hint leads somewhere")
+    }
+
     @Test func badInputExitsTwoAndChangesNothing() async throws {
         let cli = try CLIRunner()
         defer { cli.remove() }
@@ -211,7 +231,7 @@ import Testing
         #expect(valid.status == 0)
         #expect(valid.stdout.hasPrefix("VALID"))
         let denied = try await cli.run(["license", "generate", "--tier", "PRO", "--as", "vi"])
-        #expect(denied.status == 1)
+        #expect(denied.status == 3, "a refusal is not an alert or a failed check")
         #expect(!denied.stderr.contains(key))
         let query = try await cli.run(["audit", "query", "--result", "DENY", "--agent", "vi", "--json"])
         #expect(query.stdout.contains("license:generate"))

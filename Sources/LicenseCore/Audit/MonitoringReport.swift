@@ -62,7 +62,7 @@ public struct MonitoringReport: Sendable, Hashable {
             Metric(
                 name: "permission_deny_rate", value: denyRate, total: permissionChecks, count: permissionDenials,
                 threshold: "> \(percent(thresholds.denyRate))", alert: denyRate > thresholds.denyRate,
-                summary: "\(percent(denyRate)) (\(permissionDenials) of \(permissionChecks) checks)"),
+                summary: "\(percent(denyRate)) (\(permissionDenials) of \(permissionChecks) check\(permissionChecks == 1 ? "" : "s"))"),
             Metric(
                 name: "licenses_generated_24h", value: Double(licensesLastDay), total: nil, count: licensesLastDay,
                 threshold: "> \(thresholds.licensesPerDay)/day", alert: licensesLastDay > thresholds.licensesPerDay,
@@ -70,7 +70,7 @@ public struct MonitoringReport: Sendable, Hashable {
             Metric(
                 name: "validation_failure_rate", value: failureRate, total: validations.total, count: validations.failed,
                 threshold: "> \(percent(thresholds.validationFailureRate))", alert: failureRate > thresholds.validationFailureRate,
-                summary: "\(percent(failureRate)) (\(validations.failed) of \(validations.total) validations)"),
+                summary: "\(percent(failureRate)) (\(validations.failed) of \(validations.total) validation\(validations.total == 1 ? "" : "s"))"),
             Metric(
                 name: "migration_version", value: atHead ? 1 : 0, total: nil, count: nil,
                 threshold: "!= \(SchemaRevision.head)", alert: !atHead,

@@ -42,7 +42,7 @@ struct Audit: AsyncParsableCommand {
     struct Tail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The latest events, oldest first; --follow keeps printing new ones.")
         @OptionGroup var global: GlobalOptions
-        @Option(name: .shortAndLong, help: "How many events.") var n: Int = 20
+        @Option(name: [.customShort("n", allowingJoined: true), .long], help: "How many events (-n 20, -n20 or --n 20).") var n: Int = 20
         @Flag(help: "Only denied permission checks.") var denyOnly = false
         @Flag(
             name: .shortAndLong,

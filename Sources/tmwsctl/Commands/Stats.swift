@@ -20,6 +20,9 @@ struct Stats: AsyncParsableCommand {
         var threshold: String
         var alert: Bool
         var summary: String
+        /// For `migration_version` (whose value is 1 at head, else 0): the revision found and the head.
+        var revision: String?
+        var head: String?
     }
 
     struct Result: Encodable {
@@ -45,7 +48,10 @@ struct Stats: AsyncParsableCommand {
         }
         if global.json {
             let metrics = report.metrics.map {
-                MetricView(name: $0.name, value: $0.value, count: $0.count, total: $0.total, threshold: $0.threshold, alert: $0.alert, summary: $0.summary)
+                let isRevision = $0.name == "migration_version"
+                return MetricView(
+                    name: $0.name, value: $0.value, count: $0.count, total: $0.total, threshold: $0.threshold, alert: $0.alert,
+                    summary: $0.summary, revision: isRevision ? report.revision ?? "none" : nil, head: isRevision ? SchemaRevision.head : nil)
             }
             try JSONOutput.print(
                 Result(

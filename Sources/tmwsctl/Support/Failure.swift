@@ -10,6 +10,9 @@ struct Failure: Error, CustomStringConvertible {
     static let checkFailed: Int32 = 1
     /// Exit status 2: bad usage or bad input; nothing was changed.
     static let badInput: Int32 = 2
+    /// Exit status 3: the --as agent may not do this (permission denied, or not authenticated), so
+    /// that a refusal is not read as an alert by `stats` in cron, or as an invalid key.
+    static let refused: Int32 = 3
 
     let message: String
     let status: Int32
@@ -36,7 +39,7 @@ struct Failure: Error, CustomStringConvertible {
         case let error as ConfigurationError:
             return ("error: \(error.message)", badInput)
         case let error as AccessError:
-            return ("error: \(error.message)", checkFailed)
+            return ("error: \(error.message)", [.permissionDenied, .unauthenticated].contains(error.code) ? refused : checkFailed)
         default:
             let code = TMWSCtl.exitCode(for: error)
             if code == .success { TMWSCtl.exit(withError: error) }
@@ -49,6 +52,7 @@ struct Failure: Error, CustomStringConvertible {
     static func status(for error: LicenseError) -> Int32 {
         switch error.code {
         case .invalidArgument, .notFound: badInput
+        case .permissionDenied, .unauthenticated: refused
         default: checkFailed
         }
     }
