@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import TMWS
 import TMWSLicenseCore
@@ -94,6 +95,9 @@ struct MCPServerCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func validate() throws {
+        if let http, http.contains("://") {
+            throw ValidationError("--http takes HOST:PORT without a scheme, e.g. 127.0.0.1:8000 (not \(http.prefix(80)))")
+        }
         if let http, HTTPAddress(http) == nil {
             throw ValidationError("--http takes HOST:PORT, e.g. 127.0.0.1:8000")
         }
@@ -160,6 +164,17 @@ struct MCPServerCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch is ServerLauncher.StartupFailure {
+            throw ExitCode(2)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            let address = http ?? "the address"
+            logger.critical(
+                "cannot listen on \(address): the address is already in use (another process listens there; stop it or choose another --http port)")
+            throw ExitCode(2)
+        } catch let error as IOError {
+            logger.critical("cannot serve on \(http ?? "the address"): \(String(cString: strerror(error.errnoCode)))")
+            throw ExitCode(2)
+        } catch let error as SocketAddressError.UnknownHost {
+            logger.critical("cannot serve on \(http ?? "the address"): the host name \(error.host) cannot be resolved; use an address such as 127.0.0.1")
             throw ExitCode(2)
         }
     }

@@ -76,6 +76,15 @@ import Testing
         #expect(try Self.mode(nested) == 0o600)
     }
 
+    /// A directory that cannot be made is named, with the system's reason (#15, item 6: it was
+    /// "The operation could not be completed", or a bare errno naming another file).
+    @Test func aDirectoryThatCannotBeMadeIsNamedWithTheReason() throws {
+        let plain = directory.path + "/plain"
+        FileManager.default.createFile(atPath: plain, contents: Data())
+        let error = #expect(throws: ConfigurationError.self) { try Deployment.writeOwnerOnly("k\n", to: plain + "/data/admin.key") }
+        #expect(error?.message == "cannot create the directory \(plain): Not a directory (for \(plain)/data/admin.key)")
+    }
+
     /// The signing secret is created, never replaced: a planted file or link at its path is refused.
     @Test func theSecretFileIsCreatedExclusively() throws {
         let path = directory.path + "/secret"

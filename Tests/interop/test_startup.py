@@ -56,3 +56,30 @@ def test_a_database_is_created_only_at_the_default_and_typos_create_nothing():
         # Reopened through an explicit URL naming the same file (four slashes: absolute), it is found.
         again = start(home, f"sqlite:///{home}/.tmws/data/tmws.db", work)
         assert again.returncode == 0, again.stderr
+
+
+def test_start_up_errors_name_the_address_and_the_fix():
+    import socket
+    with tempfile.TemporaryDirectory(prefix="tmws-startup-") as tmp:
+        home = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TMWS_")}
+        env["HOME"] = str(home)
+
+        def serve(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([MCP_SERVER, "--db", ":memory:", *args], stdin=subprocess.DEVNULL, env=env,
+                                  capture_output=True, text=True, timeout=60)
+
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            busy = serve("--http", f"127.0.0.1:{port}")
+        assert busy.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{port}: the address is already in use" in busy.stderr, busy.stderr
+        assert "errno" not in busy.stderr and "bind(descriptor" not in busy.stderr
+
+        scheme = serve("--http", "http://127.0.0.1:8000")
+        assert scheme.returncode != 0 and "without a scheme, e.g. 127.0.0.1:8000" in scheme.stderr, scheme.stderr
+        unknown = serve("--http", "nosuchhost.invalid:8000")
+        assert unknown.returncode == 2 and "the host name nosuchhost.invalid cannot be resolved" in unknown.stderr, unknown.stderr
+        assert "SocketAddressError" not in unknown.stderr

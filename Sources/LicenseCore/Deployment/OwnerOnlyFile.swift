@@ -1,4 +1,5 @@
 import Foundation
+import TMWSStorage
 
 /// Files only their owner may read (mode 0600): API keys and signing secrets.
 ///
@@ -67,13 +68,8 @@ enum OwnerOnlyFile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw ConfigurationError(.fileAccess, "\(path) does not name a file")
         }
-        if !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw ConfigurationError(.fileAccess, "cannot create the directory \(directory) for \(path): \(error.localizedDescription)")
-            }
+        if !FileManager.default.fileExists(atPath: directory), let problem = Directories.create(directory) {
+            throw ConfigurationError(.fileAccess, "\(problem) (for \(path))")
         }
         var info = stat()
         guard stat(directory, &info) == 0 else {

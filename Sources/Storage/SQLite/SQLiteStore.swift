@@ -171,17 +171,12 @@ public final class SQLiteStore: Store {
     /// Creates the parent directory (0700) and the file (0600) when they do not exist yet.
     static func prepareFile(at path: String) throws(StorageError) {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw StorageError(.unavailable, "cannot create the database directory \(directory)", underlying: error)
-            }
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory), let problem = Directories.create(directory) {
+            throw StorageError(.unavailable, "\(problem) (for the database \(path))")
         }
         let fd = Foundation.open(path, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else {
-            throw StorageError(.unavailable, "cannot open or create the database file \(path) (errno \(errno))")
+            throw StorageError(.unavailable, "cannot open or create the database file \(path): \(String(cString: strerror(errno)))")
         }
         close(fd)
     }
