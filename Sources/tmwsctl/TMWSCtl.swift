@@ -4,16 +4,21 @@ import Logging
 
 /// `tmwsctl`: the administrators' CLI. Every step of the deployment guide as a command.
 ///
-/// Exit status: 0 on success, 1 on a failed check or an alert, 2 on usage or input errors.
+/// Exit status: 0 on success, 1 on a failed check or an alert, 2 on usage or input errors, 3 when
+/// the `--as` agent may not do what was asked.
 @main
 struct TMWSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tmwsctl",
         abstract: "Administer a TMWS deployment: database, schema, backups, agents, licenses, audit log and monitoring.",
         discussion: """
-            The database is --db URL, else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db. A postgres:// URL
-            selects PostgreSQL (set TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE to the servers' secret).
-            Exit status: 0 success, 1 failed check or alert, 2 usage or input error.
+            Global options, before or after the command: --db URL (else TMWS_DATABASE_URL, else \
+            ~/.tmws/data/tmws.db; a postgres:// URL selects PostgreSQL: set TMWS_SECRET_KEY or \
+            TMWS_SECRET_KEY_FILE to the servers' secret), --as AGENT (whose authority agent, license, \
+            audit and stats commands use; default admin; refused by init, migrate, schema, backup and \
+            restore), --json (one JSON document on standard output).
+
+            Exit status: 0 success, 1 failed check or alert, 2 usage or input error, 3 refused.
             Shell completion: tmwsctl --generate-completion-script bash|zsh|fish
             """,
         version: "2.3.0",
@@ -26,7 +31,7 @@ struct TMWSCtl: AsyncParsableCommand {
     static func main() async {
         LogSetup.bootstrap()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

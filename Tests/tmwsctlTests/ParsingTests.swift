@@ -79,6 +79,15 @@ import Testing
         ["audit", "export", "--format", "xml"],
         ["stats", "--window", "1y"],
         ["frobnicate"],
+        // --as means nothing to the commands that work on the database itself (#15, item 9).
+        ["init", "--as", "bot"],
+        ["backup", "--as", "bot"],
+        ["restore", "/tmp/b.db", "--as", "bot"],
+        ["migrate", "status", "--as", "bot"],
+        ["migrate", "up", "--as", "bot"],
+        ["migrate", "down", "--yes", "--as", "bot"],
+        ["migrate", "history", "--as", "bot"],
+        ["schema", "verify", "--as", "admin"],
     ]
 
     @Test(arguments: invalid)
@@ -99,6 +108,21 @@ import Testing
         let defaults = try #require(try TMWSCtl.parseAsRoot(["stats"]) as? Stats)
         #expect(defaults.global.agent == "admin")
         #expect(defaults.window == "1h")
+    }
+
+    /// Global options also before the command (#15, item 9): `tmwsctl --db X init`, `--json stats`,
+    /// `--as x license list`, as `--db=X` too.
+    @Test func globalOptionsBeforeTheCommand() throws {
+        let moved = GlobalOptions.movingLeadingOptions(["--as", "bot", "--db=/tmp/t.db", "--json", "license", "list", "--limit", "5"])
+        #expect(moved == ["license", "list", "--as", "bot", "--db=/tmp/t.db", "--json", "--limit", "5"])
+        let command = try #require(try TMWSCtl.parseAsRoot(moved) as? LicenseCommand.List)
+        #expect(command.global.database == "/tmp/t.db" && command.global.agent == "bot" && command.global.json && command.limit == 5)
+        let initialise = try #require(try TMWSCtl.parseAsRoot(GlobalOptions.movingLeadingOptions(["--db", "/tmp/x.db", "init"])) as? Init)
+        #expect(initialise.global.database == "/tmp/x.db")
+        let stats = try #require(try TMWSCtl.parseAsRoot(GlobalOptions.movingLeadingOptions(["--json", "stats"])) as? Stats)
+        #expect(stats.global.json)
+        #expect(GlobalOptions.movingLeadingOptions(["agent", "list", "--json"]) == ["agent", "list", "--json"], "nothing to move")
+        #expect(GlobalOptions.movingLeadingOptions(["--help"]) == ["--help"])
     }
 
     @Test(arguments: [("90s", 90.0), ("30m", 1800), ("1h", 3600), ("7d", 604_800), ("2w", 1_209_600)])

@@ -12,6 +12,8 @@ struct Backup: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws { try global.refuseAgent() }
     @Option(help: ArgumentHelp("The backup file to create (must not exist).", valueName: "file"), completion: .file(extensions: ["db"]))
     var out: String?
 

@@ -18,6 +18,8 @@ struct Init: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws { try global.refuseAgent() }
+
     struct Result: Encodable {
         var database: String
         var created: Bool

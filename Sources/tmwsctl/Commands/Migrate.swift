@@ -35,6 +35,8 @@ struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the current revision, e.g. `571948cc671b (head)`.")
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws { try global.refuseAgent() }
+
         func run() async throws {
             let revision = try await global.withMigratingStore { try await $0.currentRevision() }
             if global.json {
@@ -50,7 +52,10 @@ struct Migrate: AsyncParsableCommand {
         @Option(name: .customLong("to"), help: ArgumentHelp("The revision to upgrade to.", valueName: "rev"))
         var target: String = SchemaRevision.head
 
-        func validate() throws { _ = try Migrate.revision(target) }
+        func validate() throws {
+            try global.refuseAgent()
+            _ = try Migrate.revision(target)
+        }
 
         func run() async throws {
             guard let target = try Migrate.revision(target) else { throw ValidationError("`base` is not an upgrade target") }
@@ -107,6 +112,7 @@ struct Migrate: AsyncParsableCommand {
         }
 
         func validate() throws {
+            try global.refuseAgent()
             if steps != nil, target != nil { throw ValidationError("pass either --steps or --to, not both") }
             if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
             if let target { _ = try Migrate.revision(target) }
@@ -188,6 +194,8 @@ struct Migrate: AsyncParsableCommand {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every revision, newest first, marking the current one.")
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws { try global.refuseAgent() }
 
         struct Entry: Encodable {
             var id: String

@@ -12,6 +12,8 @@ struct Restore: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws { try global.refuseAgent() }
     @Argument(help: ArgumentHelp("The backup file.", valueName: "file"), completion: .file(extensions: ["db"]))
     var file: String
     @Flag(help: "Replace an existing database (it is kept as a backup first).") var force = false

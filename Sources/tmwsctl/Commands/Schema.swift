@@ -12,6 +12,8 @@ struct Schema: AsyncParsableCommand {
             discussion: "Prints each check; exits 1 when any fails.")
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws { try global.refuseAgent() }
+
         struct Check: Encodable {
             var name: String
             var passed: Bool

@@ -14,8 +14,55 @@ struct GlobalOptions: ParsableArguments {
             valueName: "url"))
     var database: String?
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("The agent whose authority the command uses.", valueName: "agent"))
-    var agent: String = Deployment.adminName
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp("The agent whose authority the command uses (default: admin; not for database commands).", valueName: "agent"))
+    var agentName: String?
+
+    /// The `--as` agent, `admin` when none was given.
+    var agent: String { agentName ?? Deployment.adminName }
+
+    /// For the commands that work on the database itself (init, migrate, schema, backup, restore),
+    /// where no agent's authority applies: refuses `--as` instead of ignoring it.
+    func refuseAgent() throws {
+        guard let agentName else { return }
+        throw ValidationError(
+            "--as \(agentName.prefix(64)) does not apply here: this command works on the database itself, with no agent's authority")
+    }
+
+    /// The options every command takes, which may also come before the command's name
+    /// (`tmwsctl --db X init`): `arguments` with those leading options moved after the command,
+    /// where each command's option group reads them.
+    static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--json" {
+                leading.append(argument)
+                index += 1
+            } else if argument == "--db" || argument == "--as", index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else if argument.hasPrefix("--db=") || argument.hasPrefix("--as=") {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        // After the command's path (its names: words that are not options), before its own arguments.
+        var end = index
+        var command = TMWSCtl.self as ParsableCommand.Type
+        while end < arguments.count,
+            let sub = command.configuration.subcommands.first(where: { $0._commandName == arguments[end] })
+        {
+            command = sub
+            end += 1
+        }
+        return Array(arguments[index..<end]) + leading + Array(arguments[end...])
+    }
 
     @Flag(name: .long, help: "Print one JSON document on standard output.")
     var json = false
