@@ -27,14 +27,7 @@ enum OwnerOnlyFile {
         guard fd >= 0 else {
             throw ConfigurationError(.fileAccess, "cannot create a temporary file in \(directory): \(systemMessage())")
         }
-        do throws(ConfigurationError) {
-            try write(text, to: fd, path: path)
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
+        try fill(fd, with: text, path: path, removingOnFailure: temporary)
         guard rename(temporary, path) == 0 else {
             let message = systemMessage()
             unlink(temporary)
@@ -48,14 +41,7 @@ enum OwnerOnlyFile {
         let (directory, _) = try prepareDirectory(of: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ConfigurationError(.fileAccess, "cannot create \(path): \(systemMessage())") }
-        do throws(ConfigurationError) {
-            try write(text, to: fd, path: path)
-        } catch {
-            close(fd)
-            unlink(path)
-            throw error
-        }
-        close(fd)
+        try fill(fd, with: text, path: path, removingOnFailure: path)
         syncDirectory(directory)
     }
 
@@ -84,6 +70,18 @@ enum OwnerOnlyFile {
                     + "choose a private directory (or run `chmod o-w \(directory)`)")
         }
         return (directory, name)
+    }
+
+    /// Writes `text` to the new file `fd` (``write(_:to:path:)``) and closes it; when writing fails,
+    /// the half-written `file` is removed.
+    private static func fill(_ fd: Int32, with text: String, path: String, removingOnFailure file: String) throws(ConfigurationError) {
+        defer { close(fd) }
+        do throws(ConfigurationError) {
+            try write(text, to: fd, path: path)
+        } catch {
+            unlink(file)
+            throw error
+        }
     }
 
     /// Writes all of `text`, makes the mode exactly 0600 (whatever the umask) and syncs.
