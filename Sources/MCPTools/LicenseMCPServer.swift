@@ -1,3 +1,4 @@
+import TMWSLicenseCore
 import TMWSMCPServing
 
 /// The license tools as an MCP server: identity, instructions and the tool catalog, served by
@@ -5,8 +6,8 @@ import TMWSMCPServing
 public enum LicenseMCPServer {
     /// The server's name in `server/discover`, `initialize` and every modern result's `_meta`.
     public static let name = "tmws-license"
-    /// The server's version.
-    public static let version = "0.2.0"
+    /// The server's version: the product's (`ProductVersion.current`).
+    public static let version = ProductVersion.current
 
     public static let info = MCPServerInfo(
         name: name, version: version, title: "TMWS license tools",

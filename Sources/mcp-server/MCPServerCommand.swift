@@ -54,7 +54,8 @@ struct MCPServerCommand: AsyncParsableCommand {
             to the older revision it negotiates.
 
             Logs go to standard error only. SIGINT and SIGTERM shut down gracefully.
-            """)
+            """,
+        version: ProductVersion.current)
 
     @Option(name: .long, help: ArgumentHelp("The database URL or path (else TMWS_DATABASE_URL, else ~/.tmws/data/tmws.db).", valueName: "URL"))
     var db: String?

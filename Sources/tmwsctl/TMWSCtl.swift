@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TMWSLicenseCore
 
 /// `tmwsctl`: the administrators' CLI. Every step of the deployment guide as a command.
 ///
@@ -21,7 +22,7 @@ struct TMWSCtl: AsyncParsableCommand {
             Exit status: 0 success, 1 failed check or alert, 2 usage or input error, 3 refused.
             Shell completion: tmwsctl --generate-completion-script bash|zsh|fish
             """,
-        version: "2.3.0",
+        version: ProductVersion.current,
         subcommands: [
             Init.self, Migrate.self, Schema.self, Backup.self, Restore.self, AgentCommand.self, LicenseCommand.self,
             Audit.self, Stats.self,

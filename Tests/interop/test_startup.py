@@ -83,3 +83,20 @@ def test_start_up_errors_name_the_address_and_the_fix():
         unknown = serve("--http", "nosuchhost.invalid:8000")
         assert unknown.returncode == 2 and "the host name nosuchhost.invalid cannot be resolved" in unknown.stderr, unknown.stderr
         assert "SocketAddressError" not in unknown.stderr
+
+
+def test_one_product_version_everywhere():
+    """`tmwsctl --version`, `mcp-server --version` and the MCP serverInfo agree (#15, item 8, versions)."""
+    import json
+    from conftest import TMWSCTL, modern_request
+    ctl = subprocess.run([TMWSCTL, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    server = subprocess.run([MCP_SERVER, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="tmws-version-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TMWS_")}
+        env["HOME"] = tmp
+        line = json.dumps(modern_request(1, "server/discover")) + "\n"
+        run = subprocess.run([MCP_SERVER, "--db", ":memory:"], input=line, env=env, capture_output=True, text=True, timeout=30)
+        answer = json.loads(run.stdout.splitlines()[0])
+    info = answer["result"]["serverInfo"] if "serverInfo" in answer["result"] else answer["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]
+    assert ctl == server == info["version"], (ctl, server, info)
+    assert ctl.count(".") == 2
