@@ -46,6 +46,13 @@ import Testing
         }
         #expect(rows[602].details == ["operation": "license:validate", "role": "viewer", "result": "ALLOW", "reason": "role_grants_permission"])
         #expect(rows[602].severity == .info)
+
+        // Composed and decomposed text are equal to Swift, not to the audit log: each row keeps its bytes.
+        let composed = "caf\u{E9}:read", decomposed = "cafe\u{301}:read"
+        _ = try await f.authorizer.check(composed, for: viewer)
+        _ = try await f.authorizer.check(decomposed, for: viewer)
+        let latest = try await f.auditRows().prefix(2).reversed().map { Array(($0.details["operation"] ?? "").utf8) }
+        #expect(latest == [Array(composed.utf8), Array(decomposed.utf8)])
     }
 
     @Test(arguments: StoreBackend.allCases)

@@ -237,8 +237,6 @@ public struct LicenseService: ContextService {
         }
     }
 
-    /// Fetches a license and checks a read permission on it. A non-admin cannot tell a license it
-    /// may not see from one that does not exist: both are `permissionDenied`.
     /// The license, when the caller may read it. A license that is missing and one that is not the
     /// caller's are refused alike (`permissionDenied`, reason `not_visible`, the same message), so
     /// that a refusal does not tell whether the id exists; the audit row keeps the policy's reason.

@@ -167,7 +167,13 @@ final class PermissionCheckEvents: Sendable {
     /// The event for a check (without its user).
     func event(operation: String, role: String, decision: AccessDecision) -> NewAuditEvent {
         let key = Key(operation: operation, role: role, decision: decision)
-        if let known = events.withLock({ $0[key] }) { return known }
+        // Swift's == equates canonically equivalent text (composed and decomposed é): reuse an
+        // event only when its details hold the very bytes given, so the row records what was asked.
+        if let known = events.withLock({ $0[key] }), known.details["operation"]?.utf8.elementsEqual(operation.utf8) == true,
+            known.details["role"]?.utf8.elementsEqual(role.utf8) == true
+        {
+            return known
+        }
         let event = NewAuditEvent(
             eventType: .permissionCheck, severity: decision.isAllowed ? .info : .warning, userID: nil,
             details: ["operation": operation, "role": role, "result": decision.result, "reason": decision.reason.rawValue]
