@@ -65,6 +65,10 @@ import Testing
         let data = cli.directory.appendingPathComponent("data").path
         func backups() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: data).filter { $0.hasPrefix("tmws_backup_") } }
 
+        let same = try await cli.run(["migrate", "down", "--to", "571948cc671b", "--yes"])
+        #expect(same.status == 0 && same.stdout == "already at 571948cc671b (head); nothing to do\n", "\(same.stdout)\(same.stderr)")
+        #expect(try backups().isEmpty, "nothing to undo, nothing to back up")
+
         let first = try await cli.run(["migrate", "down", "--yes", "--json"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("removes: column agents.role (2 rows)"), "\(first.stderr)")

@@ -137,6 +137,15 @@ struct Migrate: AsyncParsableCommand {
                         "going below the base revision \(SchemaRevision.all[0].id) removes every table and every row; "
                             + "pass --to-empty to confirm (and take a `tmwsctl backup` first)")
                 }
+                guard goal < position else {
+                    if global.json {
+                        return try JSONOutput.print(
+                            Result(
+                                revision: current, head: SchemaRevision.head, isHead: current == SchemaRevision.head, undone: [], removed: [],
+                                backup: nil))
+                    }
+                    return Console.out("already at \(Migrate.label(current)); nothing to do")
+                }
                 let undone = Array(SchemaRevision.all[goal..<position].reversed())
                 var removed: [Removed] = []
                 for object in undone.flatMap(\.removedByDowngrade) {
