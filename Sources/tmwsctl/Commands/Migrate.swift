@@ -122,11 +122,11 @@ struct Migrate: AsyncParsableCommand {
             let location = try global.location()
             try await global.withMigratingStore { store in
                 let current = try await store.currentRevision()
-                let position = SchemaRevision.all.firstIndex { $0.id == current }.map { $0 + 1 } ?? 0
+                let position = try SchemaRevision.position(of: current)
                 let goal: Int
                 if let target {
                     let revision = try Migrate.revision(target)
-                    goal = revision.flatMap { id in SchemaRevision.all.firstIndex { $0.id == id }.map { $0 + 1 } } ?? 0
+                    goal = try SchemaRevision.position(of: revision)
                     guard goal <= position else { throw Failure("\(target) is newer than the current revision \(Migrate.label(current))") }
                 } else {
                     goal = max(0, position - (steps ?? 1))
