@@ -72,9 +72,13 @@ struct ToolArguments {
         try uuid(name, required: true)!
     }
 
+    /// One of `allowed`, in any ASCII letter case (``InputName``, as `tmwsctl` reads its options),
+    /// handed to `parse` in its canonical spelling.
     func choice<T>(_ name: String, required: Bool = false, _ parse: (String) -> T?, allowed: [String]) throws(LicenseError) -> T? {
         guard let text = try string(name, maxLength: 64, required: required) else { return nil }
-        guard let value = parse(text) else { throw Self.invalid(name, "must be one of \(allowed.joined(separator: ", "))") }
+        guard let canonical = InputName.match(text, among: allowed), let value = parse(canonical) else {
+            throw Self.invalid(name, "must be one of \(allowed.joined(separator: ", "))")
+        }
         return value
     }
 

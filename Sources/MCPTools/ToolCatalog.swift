@@ -13,7 +13,7 @@ public enum ToolCatalog {
             """,
         inputSchema: Schema.object(
             [
-                "tier": Schema.enumeration("license tier", tiers),
+                "tier": Schema.enumeration("license tier (any letter case)", tiers),
                 "expires_days": Schema.integer("days until expiry (30–3650); omit for perpetual", ServiceLimits.expiresDays),
                 "metadata": [
                     "type": "object", "description": "free-form string metadata stored with the license",
@@ -37,7 +37,7 @@ public enum ToolCatalog {
             """,
         inputSchema: Schema.object(
             [
-                "key": Schema.string("the license key, TMWS-{TIER}-{UUID}-{CHECKSUM}", maxLength: 256),
+                "key": Schema.string("the license key, TMWS-{TIER}-{UUID}-{CHECKSUM} (spaces and line breaks around it are ignored)", maxLength: 256),
                 "feature_accessed": Schema.string("the feature about to be used, recorded with the attempt", maxLength: ServiceLimits.featureBytes),
             ], required: ["key"]),
         annotations: .init(title: "Validate a license key", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false),
@@ -95,8 +95,8 @@ public enum ToolCatalog {
         name: "list_licenses", title: "List licenses",
         description: "Licenses the caller may see, newest first: its own, or any for an admin (with filters).",
         inputSchema: Schema.object([
-            "tier": Schema.enumeration("only this tier", tiers),
-            "status": Schema.enumeration("only this status", ["active", "expired", "revoked"]),
+            "tier": Schema.enumeration("only this tier (any letter case)", tiers),
+            "status": Schema.enumeration("only this status (any letter case)", ["active", "expired", "revoked"]),
             "owner_agent_id": Schema.uuid("only licenses of this owner (admins; others may name only themselves)"),
             "limit": Schema.limit, "cursor": Schema.cursor,
         ]),
@@ -120,7 +120,7 @@ public enum ToolCatalog {
         description: "Security audit events, newest first, with filters (admin).",
         inputSchema: Schema.object([
             "event_type": Schema.string("e.g. permission_check, license_generated, license_revoked, role_changed", maxLength: 64),
-            "result": Schema.enumeration("permission check result", ["ALLOW", "DENY"]),
+            "result": Schema.enumeration("permission check result (any letter case)", ["ALLOW", "DENY"]),
             "agent_id": Schema.uuid("only events about this agent"),
             "since": Schema.string("ISO 8601 UTC lower bound (inclusive)", maxLength: 40),
             "until": Schema.string("ISO 8601 UTC upper bound (exclusive)", maxLength: 40),

@@ -71,6 +71,23 @@ import Testing
         #expect(try await s.combined().get().code == .revoked)
     }
 
+    /// Spaces, tabs and line breaks around a key are not part of it, on both validation paths
+    /// (#15, item 8: `tmwsctl` used to trim while MCP answered MALFORMED); inside the key they are.
+    @Test(arguments: StoreBackend.allCases)
+    func surroundingWhitespaceIsIgnoredOnBothPaths(_ backend: StoreBackend) async throws {
+        let s = try await Setup(backend)
+        for padded in [" \(s.key)", "\(s.key)\n", "\t\(s.key)\r\n", "  \(s.key)  "] {
+            #expect(padded != s.key)
+            #expect(try await s.combined(key: padded).get().code == .valid)
+            #expect(try await s.f.service.validateLicenseKey(as: s.viewer, key: padded).code == .valid)
+        }
+        #expect(try await s.f.usageRows(s.licenseID).count == 8)
+        let inside = s.key.replacingOccurrences(of: "-", with: " -", options: [], range: s.key.range(of: "-"))
+        #expect(inside != s.key)
+        #expect(try await s.combined(key: inside).get().code == .malformed)
+        #expect(try await s.combined(key: " \u{A0}\(s.key)").get().code == .malformed, "only ASCII space, tab, CR and LF are trimmed")
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func callersWhoDoNotAuthenticateWriteNothing(_ backend: StoreBackend) async throws {
         let s = try await Setup(backend)

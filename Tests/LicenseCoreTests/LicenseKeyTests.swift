@@ -68,6 +68,14 @@ import Testing
         #expect(LicenseKey(parsing: text) == nil)
     }
 
+    @Test(arguments: [
+        (" \(valid)", valid), ("\(valid)\n", valid), ("\t\(valid)\r\n", valid), (valid, valid), ("", ""), (" \n\t ", ""),
+        ("a b", "a b"), ("\u{A0}x", "\u{A0}x"),
+    ])
+    func presentedKeysLoseOnlyTheWhitespaceAroundThem(_ text: String, _ expected: String) {
+        #expect(LicenseKey.presented(text) == expected)
+    }
+
     @Test func hugeInputIsRejectedByLength() {
         let huge = String(repeating: Self.valid, count: 1_000_000 / Self.valid.count + 1)
         #expect(huge.utf8.count > 1_000_000)

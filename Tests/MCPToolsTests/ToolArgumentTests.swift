@@ -42,7 +42,8 @@ struct BadArguments: Sendable, CustomTestStringConvertible {
         .init(label: "missing license_id", tool: "get_license_info", arguments: [:], argument: "license_id"),
         // Wrong types and values.
         .init(label: "tier as number", tool: "generate_license_key", arguments: ["tier": 2], argument: "tier"),
-        .init(label: "lowercase tier", tool: "generate_license_key", arguments: ["tier": "pro"], argument: "tier"),
+        .init(label: "fullwidth tier", tool: "generate_license_key", arguments: ["tier": "\u{FF30}\u{FF32}\u{FF2F}"], argument: "tier"),
+        .init(label: "tier with a space", tool: "generate_license_key", arguments: ["tier": "PRO "], argument: "tier"),
         .init(label: "expires_days as string", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": "30"], argument: "expires_days"),
         .init(label: "expires_days fractional", tool: "generate_license_key", arguments: ["tier": "PRO", "expires_days": 30.5], argument: "expires_days"),
         .init(label: "metadata not strings", tool: "generate_license_key", arguments: ["tier": "PRO", "metadata": ["n": 1]], argument: "metadata"),
@@ -119,6 +120,14 @@ struct BadArguments: Sendable, CustomTestStringConvertible {
                 try await h.succeed("list_licenses", ["limit": .int(limit)], as: .editor)
                 try await h.succeed("query_audit_log", ["limit": .int(limit)], as: .admin)
             }
+            // Enumerated words in any letter case, as tmwsctl reads them (#15, item 8); answers use the canonical spelling.
+            let lower = try await h.succeed("generate_license_key", ["tier": "pro"], as: .editor)
+            #expect(lower["tier"] == "PRO")
+            let filtered = try await h.succeed("list_licenses", ["tier": "Pro", "status": "ACTIVE"], as: .editor)
+            let items = filtered["items"]?.arrayValue ?? []
+            #expect(items.contains { $0.objectValue?["license_id"] == lower["license_id"] })
+            #expect(items.allSatisfy { $0.objectValue?["tier"] == "PRO" && $0.objectValue?["status"] == "active" })
+            try await h.succeed("query_audit_log", ["result": "allow"], as: .admin)
             // An integral double is an integer (JSON has one number type).
             try await h.succeed("list_licenses", ["limit": .double(10)], as: .editor)
             let reason = String(repeating: "r", count: 1024)

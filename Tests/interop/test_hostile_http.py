@@ -494,7 +494,7 @@ def test_hostile_input_over_http(battery, capsys):
         (editor, "generate_license_key", {"tier": None}, invalid, NOTHING),
         (editor, "generate_license_key", {}, invalid, NOTHING),
         (editor, "generate_license_key", {"tier": "PRO", "owner": "admin"}, invalid, NOTHING),
-        (editor, "generate_license_key", {"tier": "pro"}, invalid, NOTHING),
+        (editor, "generate_license_key", {"tier": "\uff30\uff32\uff2f"}, invalid, NOTHING),  # fullwidth "PRO"
         (editor, "generate_license_key", {"tier": "PRO'; DROP TABLE license_keys; --"}, invalid, NOTHING),
         (editor, "generate_license_key", {"tier": "ENTERPRISE\u202e"}, invalid, NOTHING),
         (editor, "generate_license_key", {"tier": MEGABYTE}, invalid, NOTHING),

@@ -47,6 +47,18 @@ public struct LicenseKey: Sendable, Hashable, CustomStringConvertible {
         self.checksum = checksum
     }
 
+    /// A key as presented for validation, without the spaces, tabs and line breaks around it (a key
+    /// pasted from a file or read from a line keeps its newline). The same rule on every face: MCP,
+    /// `tmwsctl` and the library's ``LicenseService``. Nothing inside the key is changed, and
+    /// ``init(parsing:)`` itself stays strict.
+    public static func presented(_ text: String) -> String {
+        let utf8 = text.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
+        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return text }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[start...end])
+    }
+
     /// Parses a key, or returns `nil` when it is malformed in any way.
     public init?(parsing text: String) {
         let utf8 = text.utf8

@@ -20,6 +20,7 @@ extension LicenseService {
                 _ = try await authenticator.authenticate(apiKey)
                 throw problem
             }
+            let key = LicenseKey.presented(key)
             let parsed = LicenseKey(parsing: key)
             let outcome: AuthenticatedValidation<Authorizer.Check>?
             do {

@@ -94,7 +94,8 @@ public struct LicenseService: ContextService {
     /// verdict is based on the license state it records against.
     /// - Parameters:
     ///   - principal: the caller.
-    ///   - key: the key text as presented.
+    ///   - key: the key text as presented; spaces, tabs and line breaks around it are ignored
+    ///     (``LicenseKey/presented(_:)``).
     ///   - featureAccessed: what the caller is about to use (≤ 256 bytes), recorded with the attempt.
     /// - Returns: the verdict. A malformed, unknown, forged, expired or revoked key is a result, not an error.
     /// - Throws: `permissionDenied`, `invalidArgument` (feature too long, or with a NUL character, which
@@ -104,6 +105,7 @@ public struct LicenseService: ContextService {
     ) async throws(LicenseError) -> ValidationResult {
         try await run("validate") {
             if let problem = Self.featureProblem(featureAccessed) { throw problem }
+            let key = LicenseKey.presented(key)
             let parsed = LicenseKey(parsing: key)
             let attempt: (check: Authorizer.Check, recorded: RecordedValidation?)
             do {

@@ -60,7 +60,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await global.withSession { deployment, principal in
-                let filter = AgentFilter(role: role, namespace: namespace, status: try status.map(Parse.agentStatus))
+                let filter = AgentFilter(role: try role.map(Parse.role)?.rawValue, namespace: namespace, status: try status.map(Parse.agentStatus))
                 var agents: [Agent] = []
                 var cursor: String?
                 repeat {
@@ -85,8 +85,8 @@ struct AgentCommand: AsyncParsableCommand {
                 let details = try await deployment.agents.agentDetails(as: principal, named: name)
                 let view = AgentView(details.agent, keys: details.apiKeys)
                 if global.json { return try JSONOutput.print(view) }
+                Console.out("name:         \(view.name)")
                 Console.out("agent_id:     \(view.agentId)")
-                Console.out("id:           \(view.id)")
                 Console.out("display_name: \(view.displayName ?? "-")")
                 Console.out("namespace:    \(view.namespace)")
                 Console.out("role:         \(view.role)")

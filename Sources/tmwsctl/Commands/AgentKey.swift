@@ -19,6 +19,7 @@ struct AgentKey: AsyncParsableCommand {
 
         struct Result: Encodable {
             var agentId: String
+            var name: String
             var prefix: String
             var keyId: String
             var apiKey: String?
@@ -33,7 +34,7 @@ struct AgentKey: AsyncParsableCommand {
                 let issued = try await deployment.agents.issueAPIKey(as: principal, agentNamed: name)
                 if let out { try Deployment.writeOwnerOnly(issued.key + "\n", to: out) }
                 let result = Result(
-                    agentId: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
+                    agentId: issued.record.agentID.canonicalText, name: name, prefix: issued.record.prefix, keyId: issued.record.id.canonicalText,
                     apiKey: out == nil ? issued.key : nil, keyFile: out)
                 if global.json { return try JSONOutput.print(result) }
                 if let out {

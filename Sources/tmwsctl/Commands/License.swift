@@ -25,8 +25,10 @@ struct LicenseCommand: AsyncParsableCommand {
             var licenseId: String
             var tier: String
             var issuedAt: Date
-            var expiresAt: Date?
+            @Null var expiresAt: Date?
             var isPerpetual: Bool
+            var ownerAgentId: String
+            var namespace: String
         }
 
         func validate() throws {
@@ -42,7 +44,8 @@ struct LicenseCommand: AsyncParsableCommand {
                 let license = generated.license
                 let result = Result(
                     licenseKey: generated.key, licenseId: license.id.canonicalText, tier: license.tier,
-                    issuedAt: license.issuedAt, expiresAt: license.expiresAt, isPerpetual: license.expiresAt == nil)
+                    issuedAt: license.issuedAt, expiresAt: license.expiresAt, isPerpetual: license.expiresAt == nil,
+                    ownerAgentId: license.ownerID.canonicalText, namespace: license.namespace)
                 if global.json { return try JSONOutput.print(result) }
                 Console.out(generated.key)
                 Console.error(
@@ -62,15 +65,15 @@ struct LicenseCommand: AsyncParsableCommand {
         struct Result: Encodable {
             var valid: Bool
             var code: String
-            var tier: String?
-            var licenseId: String?
-            var expiresAt: Date?
-            var isPerpetual: Bool?
+            @Null var tier: String?
+            @Null var licenseId: String?
+            @Null var expiresAt: Date?
+            @Null var isPerpetual: Bool?
             var validatedAt: Date
         }
 
         func run() async throws {
-            let text = key == "-" ? (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces) : key
+            let text = key == "-" ? readLine(strippingNewline: true) ?? "" : key  // the service trims, as over MCP
             try await global.withSession { deployment, principal in
                 let verdict = try await deployment.licenses.validateLicenseKey(as: principal, key: text, featureAccessed: feature)
                 let result = Result(
@@ -104,7 +107,7 @@ struct LicenseCommand: AsyncParsableCommand {
         struct Result: Encodable {
             var licenseId: String
             var revokedAt: Date
-            var reason: String?
+            @Null var reason: String?
             var alreadyRevoked: Bool
         }
 

@@ -14,7 +14,7 @@ extension LicenseCommand {
 
         struct Result: Encodable {
             var items: [UsageView]
-            var nextCursor: String?
+            @Null var nextCursor: String?
         }
 
         func validate() throws {
@@ -46,7 +46,7 @@ extension LicenseCommand {
 
         struct Result: Encodable {
             var items: [LicenseView]
-            var nextCursor: String?
+            @Null var nextCursor: String?
         }
 
         func validate() throws {

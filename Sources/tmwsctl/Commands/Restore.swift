@@ -55,6 +55,6 @@ struct Restore: AsyncParsableCommand {
                 Result(database: path, restoredFrom: file, revision: report.source.revision, replacedKeptAt: report.replacedKeptAt))
         }
         if let kept = report.replacedKeptAt { Console.out("the replaced database was kept at \(kept)") }
-        Console.out("restored \(path) from \(file) (revision \(report.source.revision.map(Migrate.label) ?? "none"))")
+        Console.out("restored \(path) from \(file) (revision \(report.source.revision.map { Migrate.label($0) } ?? "none"))")
     }
 }

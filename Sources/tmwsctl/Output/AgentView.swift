@@ -1,11 +1,12 @@
 import Foundation
 import TMWSStorage
 
-/// An agent as `--json` prints it.
+/// An agent as `--json` prints it: the fields of MCP `whoami` (`agent_id` is the agent's UUID,
+/// `name` its unique name), plus the administrative ones.
 struct AgentView: Encodable {
-    var id: String
     var agentId: String
-    var displayName: String?
+    var name: String
+    @Null var displayName: String?
     var namespace: String
     var status: String
     var tier: String
@@ -15,8 +16,8 @@ struct AgentView: Encodable {
     var apiKeys: [APIKeyView]?
 
     init(_ agent: Agent, keys: [AgentAPIKey]? = nil) {
-        id = agent.id.canonicalText
-        agentId = agent.name
+        agentId = agent.id.canonicalText
+        name = agent.name
         displayName = agent.displayName
         namespace = agent.namespace
         status = agent.status.rawValue
@@ -29,7 +30,7 @@ struct AgentView: Encodable {
 
     /// One line of `agent list`.
     var line: String {
-        [agentId, role, tier, status, namespace, displayName ?? ""].map(TerminalText.field).joined(separator: "\t")
+        [name, role, tier, status, namespace, displayName ?? ""].map(TerminalText.field).joined(separator: "\t")
     }
 }
 

@@ -6,8 +6,8 @@ struct AuditView: Encodable {
     var id: Int64
     var eventType: String
     var severity: String
-    var userId: String?
-    var agent: String?
+    @Null var userId: String?
+    @Null var agentName: String?
     var details: [String: String]
     var createdAt: Date
 
@@ -16,22 +16,22 @@ struct AuditView: Encodable {
         eventType = event.eventType.rawValue
         severity = event.severity.rawValue
         userId = event.userID?.canonicalText
-        agent = agentName
+        self.agentName = agentName
         details = event.details
         createdAt = event.createdAt
     }
 
     var line: String {
         let detail = details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return [JSONOutput.iso8601(createdAt), eventType, severity, agent ?? userId ?? "-", detail]
+        return [JSONOutput.iso8601(createdAt), eventType, severity, agentName ?? userId ?? "-", detail]
             .map(TerminalText.field).joined(separator: "\t")
     }
 
-    static let csvHeader = "id,created_at,event_type,severity,user_id,agent,details"
+    static let csvHeader = "id,created_at,event_type,severity,user_id,agent_name,details"
 
     var csvLine: String {
         let detailsJSON = (try? JSONOutput.line(details)) ?? "{}"
-        return [String(id), JSONOutput.iso8601(createdAt), eventType, severity, userId ?? "", agent ?? "", detailsJSON]
+        return [String(id), JSONOutput.iso8601(createdAt), eventType, severity, userId ?? "", agentName ?? "", detailsJSON]
             .map(Self.csvField).joined(separator: ",")
     }
 

@@ -33,3 +33,17 @@ enum JSONOutput {
         return formatter.string(from: date)
     }
 }
+
+/// An optional field that `--json` prints as `null` when absent, as the MCP tools' results do,
+/// instead of leaving the key out (what a synthesized `Encodable` does with an `Optional`).
+@propertyWrapper
+struct Null<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}

@@ -1,32 +1,35 @@
 import Foundation
 import TMWSStorage
 
-/// A license record as `--json` prints it (never the key: it is not stored).
+/// A license record as `--json` prints it (never the key: it is not stored): the fields of MCP
+/// `get_license_info`, plus `owner_name` and `revoked_by`.
 struct LicenseView: Encodable {
     var licenseId: String
-    var ownerId: String
-    var owner: String?
+    var ownerAgentId: String
+    @Null var ownerName: String?
     var namespace: String
     var tier: String
     var status: String
     var isPerpetual: Bool
+    var isActive: Bool
     var issuedAt: Date
-    var expiresAt: Date?
-    var revokedAt: Date?
-    var revokedReason: String?
-    var revokedBy: String?
-    var lastValidatedAt: Date?
+    @Null var expiresAt: Date?
+    @Null var revokedAt: Date?
+    @Null var revokedReason: String?
+    @Null var revokedBy: String?
+    @Null var lastValidatedAt: Date?
     var validationCount: Int64
     var metadata: [String: String]
 
     init(_ license: License, status: LicenseStatus, ownerName: String? = nil) {
         licenseId = license.id.canonicalText
-        ownerId = license.ownerID.canonicalText
-        owner = ownerName
+        ownerAgentId = license.ownerID.canonicalText
+        self.ownerName = ownerName
         namespace = license.namespace
         tier = license.tier
         self.status = status.rawValue
         isPerpetual = license.expiresAt == nil
+        isActive = license.isActive
         issuedAt = license.issuedAt
         expiresAt = license.expiresAt
         revokedAt = license.revokedAt
@@ -46,7 +49,7 @@ struct LicenseView: Encodable {
     var text: [String] {
         [
             "license_id:       \(licenseId)",
-            "owner:            \(owner ?? ownerId)",
+            "owner:            \(ownerName ?? ownerAgentId)",
             "namespace:        \(namespace)",
             "tier:             \(tier)",
             "status:           \(status)",
@@ -62,12 +65,12 @@ struct LicenseView: Encodable {
 /// One usage row as `--json` prints it.
 struct UsageView: Encodable {
     var id: Int64
-    var licenseId: String?
+    @Null var licenseId: String?
     var agentId: String
     var validatedAt: Date
     var valid: Bool
-    var featureAccessed: String?
-    var failureReason: String?
+    @Null var featureAccessed: String?
+    @Null var failureReason: String?
 
     init(_ record: UsageRecord) {
         id = record.id

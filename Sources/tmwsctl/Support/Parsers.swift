@@ -10,16 +10,17 @@ enum Parse {
     static let roleNames = Role.allCases.map(\.rawValue)
     static let tierNames = LicenseTier.allCases.map(\.rawValue)
 
+    /// A role: `viewer`, `editor`, `admin`, in any letter case (``InputName``, as over MCP).
     static func role(_ text: String) throws -> Role {
-        guard let role = Role(parsing: text) else {
+        guard let role = Role(inputName: text) else {
             throw ValidationError("unknown role '\(text.prefix(32))'; use one of \(roleNames.joined(separator: ", "))")
         }
         return role
     }
 
-    /// A tier: `FREE`, `PRO`, `ENTERPRISE` (case-insensitive on the command line).
+    /// A tier: `FREE`, `PRO`, `ENTERPRISE`, in any letter case (``InputName``, as over MCP).
     static func tier(_ text: String) throws -> LicenseTier {
-        guard let tier = LicenseTier(parsing: text.uppercased()) else {
+        guard let tier = LicenseTier(inputName: text) else {
             throw ValidationError("unknown tier '\(text.prefix(32))'; use one of \(tierNames.joined(separator: ", "))")
         }
         return tier
@@ -35,26 +36,24 @@ enum Parse {
     }
 
     static func status(_ text: String) throws -> LicenseStatus {
-        guard let status = LicenseStatus(rawValue: text.lowercased()) else {
+        guard let status = LicenseStatus(inputName: text) else {
             throw ValidationError("unknown status '\(text.prefix(32))'; use active, expired or revoked")
         }
         return status
     }
 
     static func agentStatus(_ text: String) throws -> AgentStatus {
-        switch text.lowercased() {
-        case "active": .active
-        case "suspended": .suspended
-        default: throw ValidationError("unknown agent status '\(text.prefix(32))'; use active or suspended")
+        guard let status = InputName.match(text, among: ["active", "suspended"]).map(AgentStatus.init(rawValue:)) else {
+            throw ValidationError("unknown agent status '\(text.prefix(32))'; use active or suspended")
         }
+        return status
     }
 
     static func auditResult(_ text: String) throws -> String {
-        let upper = text.uppercased()
-        guard upper == "ALLOW" || upper == "DENY" else {
+        guard let result = InputName.match(text, among: ["ALLOW", "DENY"]) else {
             throw ValidationError("unknown result '\(text.prefix(32))'; use ALLOW or DENY")
         }
-        return upper
+        return result
     }
 
     /// A duration such as `90s`, `30m`, `1h`, `7d` or `2w`, in seconds.
