@@ -50,7 +50,7 @@ expect_eq "$(stat -c %a "$BACKUP")" "600" "backup is owner-only"
 
 step "5. Rollback the RBAC migration (alembic downgrade -1)"
 ctl migrate down --yes
-expect_eq "$("$TMWSCTL" migrate status)" "096325207c82" "status after downgrade"
+expect_eq "$("$TMWSCTL" migrate status --track seed)" "096325207c82" "status after downgrade"
 
 step "6. Data is still there"
 "$TMWSCTL" schema verify >/dev/null && fail "schema verify should fail below head" || echo "ok: schema verify reports the missing role column (exit 1)"
@@ -60,7 +60,8 @@ expect_contains "$(cat "$WORK/err")" "tmwsctl migrate up" "the refusal names the
 
 step "7. Upgrade to head (alembic upgrade head)"
 ctl migrate up
-expect_eq "$("$TMWSCTL" migrate status)" "571948cc671b (head)" "status after upgrade"
+expect_eq "$("$TMWSCTL" migrate status --track seed)" "571948cc671b (head)" "status after upgrade"
+expect_eq "$("$TMWSCTL" migrate status --track extension)" "extension: tmws_0001_deployment (head)" "the extension track is untouched"
 ctl init   # every agent is a viewer after the RBAC revision: give the bootstrap admin its role back
 expect_contains "$("$TMWSCTL" agent list)" "billing-bot" "agent kept across down/up"
 expect_contains "$("$TMWSCTL" license info "$PRE_ID")" "$PRE_ID" "license kept across down/up"
@@ -97,7 +98,7 @@ done
 
 step "12. Full rollback: restore the backup"
 ctl restore "$BACKUP" --force
-expect_eq "$("$TMWSCTL" migrate status)" "571948cc671b (head)" "status after restore"
+expect_eq "$("$TMWSCTL" migrate status --track seed)" "571948cc671b (head)" "status after restore"
 LIST="$("$TMWSCTL" agent list)"
 case "$LIST" in *viewer-1*) fail "viewer-1 was created after the backup" ;; esac
 echo "ok: agents created after the backup are gone"

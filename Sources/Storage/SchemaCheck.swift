@@ -39,8 +39,8 @@ public struct SchemaCheck: Sendable, Hashable {
 /// What the deployment guide's "Schema Verification" section expects, as one list: every backend
 /// probes these, in this order, each in its own catalog, and reports one ``SchemaCheck`` apiece.
 package enum SchemaExpectation: Sendable, Hashable {
-    /// `alembic_version` names ``SchemaRevision/head``.
-    case revisionAtHead
+    /// The track's version table names its head (`alembic_version` names ``SchemaRevision/head``).
+    case revisionAtHead(MigrationTrack)
     /// A `TEXT NOT NULL` column with a string default.
     case textColumn(table: String, name: String, defaultValue: String)
     /// An index on `columns`, in order.
@@ -50,25 +50,27 @@ package enum SchemaExpectation: Sendable, Hashable {
     /// The backend's own integrity check.
     case integrity
 
-    /// The guide's checks.
+    /// The guide's checks, and the extension track's revision.
     package static let deploymentGuide: [SchemaExpectation] = [
-        .revisionAtHead,
+        .revisionAtHead(.seed),
         .textColumn(table: "agents", name: "role", defaultValue: "viewer"),
         .index(table: "agents", name: "ix_agents_role", columns: ["role"]),
         .textColumn(table: "agents", name: "tier", defaultValue: "FREE"),
         .index(table: "agents", name: "ix_agents_tier", columns: ["tier"]),
         .table(name: "license_keys", columns: 15, indexes: 5),
         .table(name: "license_usage_history", columns: 7, indexes: 3),
+        .revisionAtHead(.extensions),
         .integrity,
     ]
 }
 
 extension SchemaCheck {
-    /// The revision check, for the revision a backend read (`nil`: no revision table or row).
-    package static func revision(found revision: String?) -> SchemaCheck {
+    /// A track's revision check, for the revision a backend read (`nil`: no version table or row).
+    /// The seed's is named `revision at head`, the extension track's `extension revision at head`.
+    package static func revision(found revision: String?, track: MigrationTrack = .seed) -> SchemaCheck {
         SchemaCheck(
-            name: "revision at head", passed: revision == SchemaRevision.head, expected: "\(SchemaRevision.head) (head)",
-            found: revision ?? "none")
+            name: track == .seed ? "revision at head" : "\(track) revision at head", passed: revision == track.head,
+            expected: "\(track.head) (head)", found: revision ?? "none")
     }
 
     /// A column check: `found` is the backend's `name|type|notnull|default` text, `nil` when missing.

@@ -26,14 +26,18 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
     /// The revision with this id, if it is one of ours.
     public static func named(_ id: String) -> SchemaRevision? { all.first { $0.id == id } }
 
-    /// The position of a revision in history: 0 for none (an empty database), 1 for the first, …
+    /// The position of a seed revision in history: 0 for none (an empty database), 1 for the first, …
     package static func position(of id: String?) throws(StorageError) -> Int {
-        guard let id else { return 0 }
-        guard let index = all.firstIndex(where: { $0.id == id }) else {
-            throw StorageError(.schemaMismatch, "unknown schema revision '\(id)'; this database was migrated by newer code")
-        }
-        return index + 1
+        try MigrationTrack.seed.position(of: id)
     }
+
+    /// The extension track's revisions, oldest first (see ``MigrationTrack/extensions``). Their ids
+    /// never look like the seed's, so an id names its track.
+    public static let extensionTrack: [SchemaRevision] = [
+        SchemaRevision(
+            id: "tmws_0001_deployment", downRevision: nil,
+            message: "tmws_deployment: facts a deployment keeps about itself (the signing secret's fingerprint)")
+    ]
 
     public var description: String { "\(id) (\(message))" }
 
@@ -43,12 +47,13 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
         case "571948cc671b": [SchemaObject(table: "agents", column: "role")]
         case "096325207c82": [SchemaObject(table: "license_usage_history"), SchemaObject(table: "license_keys")]
         case "e674ec434eeb": [SchemaObject(table: "security_audit_logs"), SchemaObject(table: "agent_api_keys"), SchemaObject(table: "agents")]
+        case "tmws_0001_deployment": [SchemaObject(table: "tmws_deployment")]
         default: []
         }
     }
 
-    /// The seed's tables (those some downgrade removes): the ones ``SchemaVerifying/rowCount(of:)`` counts.
-    public static let tables: Set<String> = Set(all.flatMap(\.removedByDowngrade).map(\.table))
+    /// The tables of both tracks (those some downgrade removes): the ones ``SchemaVerifying/rowCount(of:)`` counts.
+    public static let tables: Set<String> = Set((all + extensionTrack).flatMap(\.removedByDowngrade).map(\.table))
 }
 
 /// A table, or one column of a table, of the schema.
@@ -65,32 +70,53 @@ public struct SchemaObject: Sendable, Hashable, CustomStringConvertible {
     public var description: String { column.map { "column \(table).\($0)" } ?? "table \(table)" }
 }
 
-/// A store whose schema can be inspected and migrated up and down.
+/// A store whose schema can be inspected and migrated up and down, on each ``MigrationTrack``.
 ///
-/// Every step runs in its own transaction and updates `alembic_version` in it. Downgrading a step
-/// removes exactly what that step added and keeps every other table, column and row.
+/// Every step runs in its own transaction and updates the track's version table in it.
+/// Downgrading a step removes exactly what that step added and keeps every other table, column and
+/// row. The tracks are independent: neither's steps touch the other's tables.
 public protocol SchemaMigrating: Sendable {
-    /// The revision the database is at, or `nil` for an empty database.
+    /// The revision a track is at, or `nil` when none of its revisions is applied.
     /// - Throws: `schemaMismatch` for a revision id this code does not know.
-    func currentRevision() async throws -> String?
+    func currentRevision(of track: MigrationTrack) async throws -> String?
 
-    /// Upgrades step by step to `revision` (default: head). Does nothing when already there.
+    /// Upgrades a track step by step to `revision`. Does nothing when already there.
     /// - Returns: the revisions applied, in order.
-    /// - Throws: `invalidArgument` when `revision` is unknown or older than the current one.
+    /// - Throws: `invalidArgument` when `revision` is not one of the track's or is older than the current one.
     @discardableResult
-    func upgrade(to revision: String) async throws -> [SchemaRevision]
+    func upgrade(_ track: MigrationTrack, to revision: String) async throws -> [SchemaRevision]
 
-    /// Downgrades step by step to `revision`; `nil` means to an empty database (below the first).
+    /// Downgrades a track step by step to `revision`; `nil` means below its first revision.
     /// - Returns: the revisions undone, in order.
-    /// - Throws: `invalidArgument` when `revision` is unknown or newer than the current one.
+    /// - Throws: `invalidArgument` when `revision` is not one of the track's or is newer than the current one.
     @discardableResult
-    func downgrade(to revision: String?) async throws -> [SchemaRevision]
+    func downgrade(_ track: MigrationTrack, to revision: String?) async throws -> [SchemaRevision]
 }
 
 extension SchemaMigrating {
-    /// Upgrades to the head revision.
+    /// The seed revision (`alembic_version`) the database is at, or `nil` for an empty database.
+    public func currentRevision() async throws -> String? { try await currentRevision(of: .seed) }
+
+    /// Upgrades the seed track step by step to `revision`.
+    @discardableResult
+    public func upgrade(to revision: String) async throws -> [SchemaRevision] { try await upgrade(.seed, to: revision) }
+
+    /// Downgrades the seed track step by step to `revision`; `nil` means to an empty database.
+    @discardableResult
+    public func downgrade(to revision: String?) async throws -> [SchemaRevision] { try await downgrade(.seed, to: revision) }
+
+    /// Upgrades the seed track to its head revision.
     @discardableResult
     public func upgrade() async throws -> [SchemaRevision] { try await upgrade(to: SchemaRevision.head) }
+
+    /// Upgrades every track to its head, the seed's first.
+    /// - Returns: the revisions applied, in order.
+    @discardableResult
+    public func upgradeAllTracks() async throws -> [SchemaRevision] {
+        var applied: [SchemaRevision] = []
+        for track in MigrationTrack.all { applied += try await upgrade(track, to: track.head) }
+        return applied
+    }
 
     /// Downgrades a number of steps (at least 1).
     @discardableResult

@@ -124,80 +124,109 @@ enum PostgresSchema {
                 "ALTER TABLE agents DROP COLUMN role",
             ]),
     ]
+
+    /// The extension track's DDL (``MigrationTrack/extensions``), as on SQLite.
+    static let extensionSteps: [Step] = [
+        Step(
+            id: "tmws_0001_deployment",
+            up: [
+                """
+                CREATE TABLE tmws_deployment (
+                    name VARCHAR(64) COLLATE "C" NOT NULL PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL
+                )
+                """
+            ],
+            down: ["DROP TABLE tmws_deployment"])
+    ]
+
+    static func steps(of track: MigrationTrack) -> [Step] {
+        track == .seed ? steps : extensionSteps
+    }
 }
 
 extension PostgresStore: SchemaMigrating {
-    public func currentRevision() async throws -> String? {
-        try await run { connection in try await self.revision(connection) }
+    public func currentRevision(of track: MigrationTrack) async throws -> String? {
+        try await run { connection in try await self.revision(connection, of: track) }
     }
 
-    func revision(_ connection: PostgresConnection) async throws -> String? {
-        let exists = try await fetchOne(connection, "SELECT to_regclass('alembic_version') IS NOT NULL") { try $0.next(Bool.self) }
+    func revision(_ connection: PostgresConnection, of track: MigrationTrack = .seed) async throws -> String? {
+        let exists = try await fetchOne(connection, "SELECT to_regclass(\(track.versionTable)) IS NOT NULL") { try $0.next(Bool.self) }
         guard exists == true else { return nil }
-        let revision = try await fetchOne(connection, "SELECT version_num FROM alembic_version") { try $0.next(String.self) }
-        _ = try SchemaRevision.position(of: revision)
+        let revision = try await fetchOne(connection, "SELECT version_num FROM \(unescaped: track.versionTable)") {
+            try $0.next(String.self)
+        }
+        _ = try track.position(of: revision)
         return revision
     }
 
-    func setRevision(_ connection: PostgresConnection, _ revision: String?) async throws {
+    func setRevision(_ connection: PostgresConnection, _ revision: String?, of track: MigrationTrack) async throws {
+        let table = track.versionTable
         try await execute(
             connection,
-            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            "CREATE TABLE IF NOT EXISTS \(unescaped: table) (version_num VARCHAR(32) NOT NULL, CONSTRAINT \(unescaped: table)_pkc PRIMARY KEY (version_num))"
         )
-        try await execute(connection, "DELETE FROM alembic_version")
-        if let revision { try await execute(connection, "INSERT INTO alembic_version (version_num) VALUES (\(revision))") }
+        try await execute(connection, "DELETE FROM \(unescaped: table)")
+        if let revision { try await execute(connection, "INSERT INTO \(unescaped: table) (version_num) VALUES (\(revision))") }
     }
 
     @discardableResult
-    public func upgrade(to revision: String) async throws -> [SchemaRevision] {
-        guard SchemaRevision.named(revision) != nil else {
-            throw StorageError(.invalidArgument, "unknown revision '\(revision)'")
+    public func upgrade(_ track: MigrationTrack, to revision: String) async throws -> [SchemaRevision] {
+        guard track.revision(revision) != nil else {
+            throw StorageError(.invalidArgument, "unknown \(track) revision '\(revision.prefix(64))'")
         }
-        let target = try SchemaRevision.position(of: revision)
+        let target = try track.position(of: revision)
         var applied: [SchemaRevision] = []
         // One transaction per step, each under the migration lock and re-reading the revision, so
         // that a failure leaves the last good revision and servers migrating together apply each step once.
-        while let step = try await migrationStep({ from in
-            guard from <= target else {
-                throw StorageError(.invalidArgument, "revision \(revision) is older than the current one; use downgrade")
-            }
-            return from < target ? (PostgresSchema.steps[from].up, from + 1) : nil
-        }) {
-            applied.append(SchemaRevision.all[step - 1])
+        while let step = try await migrationStep(
+            track,
+            { from in
+                guard from <= target else {
+                    throw StorageError(.invalidArgument, "revision \(revision) is older than the current one; use downgrade")
+                }
+                return from < target ? (PostgresSchema.steps(of: track)[from].up, from + 1) : nil
+            })
+        {
+            applied.append(track.revisions[step - 1])
         }
         return applied
     }
 
     @discardableResult
-    public func downgrade(to revision: String?) async throws -> [SchemaRevision] {
-        if let revision, SchemaRevision.named(revision) == nil {
-            throw StorageError(.invalidArgument, "unknown revision '\(revision)'")
+    public func downgrade(_ track: MigrationTrack, to revision: String?) async throws -> [SchemaRevision] {
+        if let revision, track.revision(revision) == nil {
+            throw StorageError(.invalidArgument, "unknown \(track) revision '\(revision.prefix(64))'")
         }
-        let target = try SchemaRevision.position(of: revision)
+        let target = try track.position(of: revision)
         var undone: [SchemaRevision] = []
-        while let step = try await migrationStep({ from in
-            guard target <= from else {
-                throw StorageError(.invalidArgument, "revision \(revision ?? "base") is newer than the current one; use upgrade")
-            }
-            return from > target ? (PostgresSchema.steps[from - 1].down, from - 1) : nil
-        }) {
-            undone.append(SchemaRevision.all[step])
+        while let step = try await migrationStep(
+            track,
+            { from in
+                guard target <= from else {
+                    throw StorageError(.invalidArgument, "revision \(revision ?? "base") is newer than the current one; use upgrade")
+                }
+                return from > target ? (PostgresSchema.steps(of: track)[from - 1].down, from - 1) : nil
+            })
+        {
+            undone.append(track.revisions[step])
         }
         return undone
     }
 
-    /// Runs one migration step in its own transaction under the migration lock: `plan` gets the
-    /// current position and returns the statements and the position they lead to, or `nil` when
-    /// there is nothing left to do. Returns the new position, or `nil`.
+    /// Runs one migration step of a track in its own transaction under the migration lock: `plan`
+    /// gets the current position and returns the statements and the position they lead to, or `nil`
+    /// when there is nothing left to do. Returns the new position, or `nil`.
     private func migrationStep(
-        _ plan: @escaping @Sendable (_ from: Int) throws -> (statements: [String], to: Int)?
+        _ track: MigrationTrack, _ plan: @escaping @Sendable (_ from: Int) throws -> (statements: [String], to: Int)?
     ) async throws -> Int? {
         try await transaction { connection in
             try await self.execute(connection, "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))")
-            let from = try SchemaRevision.position(of: try await self.revision(connection))
+            let from = try track.position(of: try await self.revision(connection, of: track))
             guard let (statements, to) = try plan(from) else { return nil }
             for sql in statements { try await self.execute(connection, PostgresQuery(unsafeSQL: sql)) }
-            try await self.setRevision(connection, to == 0 ? nil : SchemaRevision.all[to - 1].id)
+            try await self.setRevision(connection, track.revision(at: to), of: track)
             return to
         }
     }

@@ -28,14 +28,14 @@ extension PostgresStore: SchemaVerifying {
 
     private func probe(_ expectation: SchemaExpectation, _ connection: PostgresConnection) async throws -> SchemaCheck {
         switch expectation {
-        case .revisionAtHead:
-            let hasRevisionTable = try await fetchOne(connection, "SELECT to_regclass('alembic_version') IS NOT NULL") {
+        case .revisionAtHead(let track):
+            let hasRevisionTable = try await fetchOne(connection, "SELECT to_regclass(\(track.versionTable)) IS NOT NULL") {
                 try $0.next(Bool.self)
             }
             let revision =
                 hasRevisionTable == true
-                ? try await fetchOne(connection, "SELECT version_num FROM alembic_version") { try $0.next(String.self) } : nil
-            return .revision(found: revision)
+                ? try await fetchOne(connection, "SELECT version_num FROM \(unescaped: track.versionTable)") { try $0.next(String.self) } : nil
+            return .revision(found: revision, track: track)
         case .textColumn(let table, let name, let defaultValue):
             let found = try await fetchOne(
                 connection,

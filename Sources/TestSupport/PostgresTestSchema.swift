@@ -39,7 +39,7 @@ public final class PostgresTestSchema: Sendable {
         self.store = store
         self.schema = schema
         self.pool = Task { await store.run() }
-        if migrate { try await store.upgrade() }
+        if migrate { try await store.upgradeAllTracks() }
     }
 
     deinit {

@@ -34,6 +34,59 @@ import Testing
         #expect(await deployment.healthProblem() == nil)
     }
 
+    /// The health check covers the extension track too: migrated down under a running server, it
+    /// is named with the fix.
+    @Test func healthNamesAnExtensionTrackAtTheWrongRevision() async throws {
+        let directory = try TemporaryDirectory()
+        let deployment = try await Deployment.open(Self.options(directory))
+        let store = try #require(deployment.store as? SQLiteStore)
+        try await store.downgrade(.extensions, to: nil)
+        let problem = try #require(await deployment.healthProblem())
+        #expect(problem.contains("extension") && problem.contains("tmwsctl migrate up"), "\(problem)")
+        // Reopening brings the extension track back to its head by itself (it only adds tables).
+        _ = try await Deployment.open(Self.options(directory, create: false))
+        #expect(await deployment.healthProblem() == nil)
+    }
+
+    /// A deployment keeps its signing secret's fingerprint and refuses to open with another secret,
+    /// instead of answering BAD_SIGNATURE for every key (#15, item 2). A deployment created before
+    /// fingerprints were kept records the secret it is next opened with.
+    @Test func aDeploymentRefusesASecretThatIsNotItsOwn() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/data/tmws.db"
+        let created = try await Deployment.open(Self.options(directory))
+        let secretFile = try #require(created.bootstrap?.createdSecretFile)
+        let secret = try SigningSecret.load(fromFile: secretFile)
+        let records = try #require(created.store as? any DeploymentRecords)
+        #expect(try await records.deploymentRecord(Deployment.secretFingerprintRecord) == secret.fingerprint)
+        #expect(secret.fingerprint.count == 16 && secret.fingerprint.allSatisfy(\.isHexDigit))
+        #expect(!secret.source.isEmpty && !secret.fingerprint.isEmpty)
+
+        // The same secret through the environment opens it.
+        let text = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var same = Self.options(directory, create: false)
+        same.environment = ["TMWS_SECRET_KEY": text]
+        _ = try await Deployment.open(same)
+
+        // Another secret is refused by its own code, and the message names both fingerprints, never a secret.
+        let other = String(repeating: "x", count: 40)
+        var wrong = Self.options(directory, create: false)
+        wrong.environment = ["TMWS_SECRET_KEY": other]
+        let otherSecret = try SigningSecret(Array(other.utf8))
+        #expect(otherSecret.fingerprint != secret.fingerprint)
+        let error = await #expect(throws: ConfigurationError.self) { _ = try await Deployment.open(wrong) }
+        #expect(error?.code == .wrongSecret)
+        let message = error?.message ?? ""
+        #expect(message.contains(secret.fingerprint) && message.contains(otherSecret.fingerprint), "\(message)")
+        #expect(!message.contains(other) && !message.contains(text))
+
+        // A deployment without a kept fingerprint (made by earlier code) records the next secret.
+        let store = try SQLiteStore(path: path)
+        try await store.downgrade(.extensions, to: nil)
+        _ = try await Deployment.open(same)
+        #expect(try await store.deploymentRecord(Deployment.secretFingerprintRecord) == secret.fingerprint)
+    }
+
     @Test func theFirstOpenBootstrapsAndTheNextOpensWhatItMade() async throws {
         let directory = try TemporaryDirectory()
         let first = try await Deployment.open(Self.options(directory))

@@ -36,8 +36,10 @@ struct PostgresMigrationTests {
         #expect(applied.map(\.id) == SchemaRevision.all.map(\.id))
         #expect(try await store.currentRevision() == SchemaRevision.head)
         #expect(try await store.upgrade().isEmpty)
+        #expect(try await store.verifySchema().filter { !$0.passed }.map(\.name) == ["extension revision at head"])
+        #expect(try await store.upgradeAllTracks().map(\.id) == MigrationTrack.extensions.revisions.map(\.id))
         let checks = try await store.verifySchema()
-        #expect(checks.count == 8)
+        #expect(checks.count == 9)
         for check in checks { #expect(check.passed, "\(check.name): expected \(check.expected), found \(check.found)") }
         #expect(try await columns(store, "license_keys").count == 15)
         #expect(try await columns(store, "license_usage_history").count == 7)
@@ -85,6 +87,7 @@ struct PostgresMigrationTests {
         #expect(try await store.downgrade(to: nil).map(\.id) == ["e674ec434eeb"])
         #expect(try await store.currentRevision() == nil)
         #expect(try await store.upgrade().count == 3)
+        try await store.upgradeAllTracks()
         #expect(try await store.verifySchema().allSatisfy(\.passed))
     }
 

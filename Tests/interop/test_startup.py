@@ -100,3 +100,34 @@ def test_one_product_version_everywhere():
     info = answer["result"]["serverInfo"] if "serverInfo" in answer["result"] else answer["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]
     assert ctl == server == info["version"], (ctl, server, info)
     assert ctl.count(".") == 2
+
+
+def test_a_server_with_another_secret_refuses_to_start():
+    """The deployment keeps its signing secret's fingerprint; a server started with another secret
+    says so and exits 2, instead of answering BAD_SIGNATURE for every key (#15, item 2). The log
+    names the secret's source and fingerprint, never the secret."""
+    from conftest import TMWSCTL
+    with tempfile.TemporaryDirectory(prefix="tmws-secret-") as tmp:
+        root = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TMWS_")}
+        env["HOME"] = str(root)
+        created = subprocess.run([TMWSCTL, "init"], env=env, capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0, created.stderr
+        secret = (root / ".tmws" / "data" / "tmws_secret.key").read_text().strip()
+
+        right = start(root, None, root)
+        assert right.returncode == 0, right.stderr
+        assert "signing secret" in right.stderr and f"file {root}/.tmws/data/tmws_secret.key" in right.stderr, right.stderr
+        assert "fingerprint=" in right.stderr and secret not in right.stderr
+
+        other = "another-secret-of-forty-bytes-0123456789"
+        wrong = subprocess.run([MCP_SERVER], stdin=subprocess.DEVNULL, env={**env, "TMWS_SECRET_KEY": other}, cwd=root,
+                               capture_output=True, text=True, timeout=60)
+        assert wrong.returncode == 2, wrong.stderr
+        assert "cannot start" in wrong.stderr and "not the one this deployment was created with" in wrong.stderr, wrong.stderr
+        assert "source=TMWS_SECRET_KEY" in wrong.stderr, wrong.stderr
+        assert other not in wrong.stderr and secret not in wrong.stderr
+
+        refused = subprocess.run([TMWSCTL, "agent", "list"], env={**env, "TMWS_SECRET_KEY": other}, capture_output=True,
+                                 text=True, timeout=60)
+        assert refused.returncode == 2 and "not the one this deployment was created with" in refused.stderr, refused.stderr

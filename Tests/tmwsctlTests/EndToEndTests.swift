@@ -1,9 +1,13 @@
 import Foundation
+import TMWSStorage
 import TMWSTestSupport
 import Testing
 
 /// Runs the built binary against temporary databases.
 @Suite(.serialized) struct EndToEndTests {
+    /// The second line of `migrate status`: the extension track, at its head once a deployment has opened.
+    static let extensionAtHead = "extension: \(MigrationTrack.extensions.head) (head)\n"
+
     @Test func initCreatesAHeadDatabaseAndAnOwnerOnlyKeyFile() async throws {
         let cli = try CLIRunner()
         defer { cli.remove() }
@@ -15,7 +19,7 @@ import Testing
         #expect(permissions == 0o600)
         let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!created.stdout.contains(key) && !created.stderr.contains(key))
-        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\n" + Self.extensionAtHead)
         #expect(try await cli.run(["schema", "verify"]).status == 0)
         #expect(try await cli.run(["init"]).stdout.contains("already initialised"))
     }
@@ -38,9 +42,9 @@ import Testing
         let refused = try await cli.run(["migrate", "down"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("--yes"))
-        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\n" + Self.extensionAtHead)
         #expect(try await cli.run(["migrate", "down", "--yes"]).status == 0)
-        #expect(try await cli.run(["migrate", "status"]).stdout == "096325207c82\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "096325207c82\n" + Self.extensionAtHead)
         let agents = try await cli.run(["agent", "list"])
         #expect(agents.status == 2)
         #expect(agents.stderr.contains("tmwsctl migrate up"))
@@ -48,10 +52,46 @@ import Testing
         let stats = try await cli.run(["stats", "--json"])
         #expect(stats.status == 1)
         #expect(stats.stdout.contains("migration_version"))
-        #expect(try await cli.run(["migrate", "status"]).stdout == "096325207c82\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "096325207c82\n" + Self.extensionAtHead)
         #expect(try await cli.run(["migrate", "up"]).status == 0)
         #expect(try await cli.run(["init"]).stdout.contains("admin role"))
         #expect(try await cli.run(["agent", "list"]).status == 0)
+    }
+
+    /// The extension track through the CLI: `--track extension` moves it alone, `--to` finds the
+    /// track of the revision it names, `migrate up` brings both to head, `history` lists both, and
+    /// the seed's `status --track seed` line reads as it always did.
+    @Test func theExtensionTrackMovesAloneThroughTheCLI() async throws {
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let first = MigrationTrack.extensions.revisions[0].id
+        let refused = try await cli.run(["migrate", "down", "--track", "extension", "--yes"])
+        #expect(refused.status == 2 && refused.stderr.contains("--to-empty"), "below the track's base needs --to-empty")
+        let down = try await cli.run(["migrate", "down", "--track", "extension", "--to-empty", "--yes", "--json"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("table tmws_deployment (1 row)"), "\(down.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(down.stdout.utf8)) as? [String: Any])
+        #expect(json["track"] as? String == "extension" && json["undone"] as? [String] == [first])
+        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\nextension: none\n")
+        #expect(try await cli.run(["migrate", "status", "--track", "seed"]).stdout == "571948cc671b (head)\n")
+        #expect(try await cli.run(["schema", "verify"]).status == 1)
+        let mismatched = try await cli.run(["migrate", "down", "--track", "seed", "--to", first, "--yes"])
+        #expect(mismatched.status == 2 && mismatched.stderr.contains("extension track"), "\(mismatched.stderr)")
+
+        let up = try await cli.run(["migrate", "up", "--to", first])
+        #expect(up.status == 0 && up.stdout.contains("extension: Running upgrade <base> -> \(first)"), "\(up.stdout)")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "571948cc671b (head)\n" + Self.extensionAtHead)
+        #expect(try await cli.run(["schema", "verify"]).status == 0)
+        let history = try await cli.run(["migrate", "history"]).stdout
+        #expect(history.contains("096325207c82 -> 571948cc671b (head, current)") && history.contains("extension: <base> -> \(first) (head, current)"))
+
+        // The seed's own down and up leave the extension track where it is.
+        #expect(try await cli.run(["migrate", "down", "--yes"]).status == 0)
+        #expect(try await cli.run(["migrate", "status"]).stdout == "096325207c82\n" + Self.extensionAtHead)
+        let upBoth = try await cli.run(["migrate", "up"])
+        #expect(upBoth.status == 0 && upBoth.stdout.contains("Running upgrade 096325207c82 -> 571948cc671b"))
+        #expect(upBoth.stdout.contains("already at extension: \(first) (head); nothing to do"), "\(upBoth.stdout)")
     }
 
     /// `migrate down` says what it removes with the rows in it, backs up first when a removed
@@ -90,13 +130,13 @@ import Testing
             #expect(refused.status == 2)
             #expect(refused.stderr.contains("--to-empty"), "\(refused.stderr)")
         }
-        #expect(try await cli.run(["migrate", "status"]).stdout == "e674ec434eeb\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "e674ec434eeb\n" + Self.extensionAtHead)
         try await Task.sleep(for: .seconds(1.1))
         let emptied = try await cli.run(["migrate", "down", "--to-empty", "--yes", "--no-backup"])
         #expect(emptied.status == 0, "\(emptied.stderr)")
         #expect(emptied.stderr.contains("table agents (2 rows)"))
         #expect(try backups().count == 2, "--no-backup writes none")
-        #expect(try await cli.run(["migrate", "status"]).stdout == "none (empty database)\n")
+        #expect(try await cli.run(["migrate", "status"]).stdout == "none (empty database)\n" + Self.extensionAtHead)
         #expect(try await cli.run(["migrate", "down", "--yes", "--to-empty"]).status == 2, "nothing left to downgrade")
 
         // The first backup still holds everything.

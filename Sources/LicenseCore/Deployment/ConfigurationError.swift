@@ -4,7 +4,7 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
     /// A stable category of configuration failure. New codes may be added; match with `==`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case missingDatabase, needsMigration, missingSecret, invalidSecret, unsupportedLocation, fileAccess
+            case missingDatabase, needsMigration, missingSecret, invalidSecret, wrongSecret, unsupportedLocation, fileAccess
         }
 
         private let base: Base
@@ -18,6 +18,9 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         public static let missingSecret = Code(.missingSecret)
         /// The signing secret is too short, unreadable, or configured twice.
         public static let invalidSecret = Code(.invalidSecret)
+        /// The signing secret is not the one the deployment was created with (its fingerprint,
+        /// kept in the database, differs): every issued key would fail with `BAD_SIGNATURE`.
+        public static let wrongSecret = Code(.wrongSecret)
         /// The location cannot be used this way (PostgreSQL without the `TMWS` module, schema
         /// commands on `:memory:`).
         public static let unsupportedLocation = Code(.unsupportedLocation)

@@ -7,7 +7,7 @@ extension Deployment {
     ///
     /// Checked in order: the store answers and, after a failed write, takes writes again
     /// (`Store.ping()`: a full disk, an I/O error, a read-only file); then, for a store with a
-    /// schema, the schema is at the revision this code needs (`SchemaRevision.head`). A database
+    /// schema, both migration tracks are at the revisions this code needs (`MigrationTrack.head`). A database
     /// migrated down under a running server answers every tool with `UNAVAILABLE`; this names
     /// the cause and the fix instead.
     public func healthProblem() async -> String? {
@@ -18,10 +18,13 @@ extension Deployment {
         }
         guard let migrating = store as? any SchemaMigrating else { return nil }
         do {
-            let revision = try await migrating.currentRevision()
-            guard revision == SchemaRevision.head else {
-                return "the schema is at revision \(revision ?? "none (an empty database)"), not \(SchemaRevision.head); "
-                    + "run `tmwsctl migrate up`"
+            for track in MigrationTrack.all {
+                let revision = try await migrating.currentRevision(of: track)
+                guard revision == track.head else {
+                    let name = track == .seed ? "the schema" : "the \(track) schema track"
+                    return "\(name) is at revision \(revision ?? (track == .seed ? "none (an empty database)" : "none")), not \(track.head); "
+                        + "run `tmwsctl migrate up`"
+                }
             }
             return nil
         } catch {

@@ -83,7 +83,8 @@ public struct Deployment: Sendable {
             let store = MemoryStore()
             let secret =
                 try SigningSecret.fromEnvironment(options.environment)
-                ?? SigningSecret(SystemSecureRandom().bytes(48))
+                ?? SigningSecret(SystemSecureRandom().bytes(48), source: "random, for this process only")
+            logSecret(secret, logger: logger)
             let bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile(for: .memory), createdSecretFile: nil)
             logger.info("in-memory database ready; admin API key written", metadata: ["key_file": "\(bootstrap.adminKeyFile)"])
             return make(store: store, location: .memory, secret: secret, bootstrap: bootstrap, logger: logger)
@@ -127,6 +128,7 @@ public struct Deployment: Sendable {
         create: Bool, adminKeyFile: String
     ) async throws -> Deployment {
         let logger = options.logger
+        logSecret(secret, logger: logger)
         let revision = try await store.currentRevision()
         var bootstrap: Bootstrap?
         if revision == nil {
@@ -134,6 +136,7 @@ public struct Deployment: Sendable {
                 throw ConfigurationError(.missingDatabase, "the database \(options.location) is empty; create it with `tmwsctl init`")
             }
             let applied = try await store.upgrade()
+            try await prepareExtensions(store, secret: secret, logger: logger)
             if applied.first?.id == SchemaRevision.all.first?.id {
                 bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile, createdSecretFile: createdSecretFile)
                 logger.info(
@@ -149,13 +152,50 @@ public struct Deployment: Sendable {
             }
             let applied = try await store.upgrade()
             logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
+            try await prepareExtensions(store, secret: secret, logger: logger)
             if applied.contains(where: { $0.id == SchemaRevision.addsRoles }) {
                 let deployment = make(store: store, location: options.location, secret: secret, bootstrap: nil, logger: logger)
                 try await deployment.restoreAdminAfterRoles(keyFile: adminKeyFile, logger: logger)
                 return deployment
             }
+        } else {
+            try await prepareExtensions(store, secret: secret, logger: logger)
         }
         return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+    }
+
+    /// The name under which a deployment keeps its signing secret's fingerprint (`tmws_deployment`).
+    public static let secretFingerprintRecord = "secret_fingerprint"
+
+    /// Says where the signing secret came from and its fingerprint (never the secret).
+    static func logSecret(_ secret: SigningSecret, logger: Logger) {
+        logger.info("signing secret", metadata: ["source": "\(secret.source)", "fingerprint": "\(secret.fingerprint)"])
+    }
+
+    /// Brings the extension track to its head (it only adds TMWS's own tables, so this needs no
+    /// `--migrate`; `tmwsctl migrate down --track extension` undoes it), then checks the signing
+    /// secret against the fingerprint the deployment keeps, recording it on the first start that has
+    /// none (a new deployment, or one created before fingerprints were kept). Runs every time a
+    /// deployment opens, once its seed track is at head; doing nothing twice is cheap.
+    /// - Throws: ``ConfigurationError/Code/wrongSecret`` when the secret is not the deployment's.
+    static func prepareExtensions(_ store: any Store & SchemaMigrating, secret: SigningSecret, logger: Logger) async throws {
+        let applied = try await store.upgrade(.extensions, to: MigrationTrack.extensions.head)
+        if !applied.isEmpty {
+            logger.info(
+                "migrated the extension track", metadata: ["to": "\(MigrationTrack.extensions.head)", "steps": "\(applied.count)"])
+        }
+        guard let records = store as? any DeploymentRecords else { return }
+        let fingerprint = secret.fingerprint
+        let kept = try await records.recordIfAbsent(secretFingerprintRecord, value: fingerprint)
+        guard kept == fingerprint else {
+            throw ConfigurationError(
+                .wrongSecret,
+                "the signing secret (\(secret.source), fingerprint \(fingerprint)) is not the one this deployment was created with "
+                    + "(fingerprint \(kept.prefix(64))): every issued key would fail as BAD_SIGNATURE. Start with the deployment's own "
+                    + "secret (TMWS_SECRET_KEY, TMWS_SECRET_KEY_FILE, or tmws_secret.key beside a SQLite database). If the secret was "
+                    + "replaced on purpose, which invalidates every issued key, forget the old fingerprint first: "
+                    + "DELETE FROM tmws_deployment WHERE name = '\(secretFingerprintRecord)'")
+        }
     }
 
     /// After the RBAC revision, which gives every existing agent the role `viewer`, does what

@@ -13,10 +13,16 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
 
     let key: SymmetricKey
 
+    /// Where the secret came from, for the start-up log: `TMWS_SECRET_KEY`, `TMWS_SECRET_KEY_FILE /path`,
+    /// `file /path` or `new file /path`. Never the secret.
+    public let source: String
+
     /// Wraps secret bytes.
+    /// - Parameter source: where they came from (see ``source``).
     /// - Throws: ``ConfigurationError`` when shorter than ``minimumLength``.
-    public init(_ bytes: some Sequence<UInt8>) throws(ConfigurationError) {
+    public init(_ bytes: some Sequence<UInt8>, source: String = "given by the application") throws(ConfigurationError) {
         let bytes = Array(bytes)
+        self.source = source
         guard bytes.count >= Self.minimumLength else {
             throw ConfigurationError(
                 .invalidSecret,
@@ -36,22 +42,26 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
         case (_?, _?):
             throw ConfigurationError(.invalidSecret, "set either TMWS_SECRET_KEY or TMWS_SECRET_KEY_FILE, not both")
         case (let inline?, nil):
-            do { return try SigningSecret(Array(inline.utf8)) } catch {
+            do { return try SigningSecret(Array(inline.utf8), source: "TMWS_SECRET_KEY") } catch {
                 throw ConfigurationError(.invalidSecret, "TMWS_SECRET_KEY is too short: \(error.message)")
             }
         case (nil, let path?):
-            return try load(fromFile: path)
+            return try load(fromFile: path, source: "TMWS_SECRET_KEY_FILE \(path)")
         }
     }
 
     /// Loads the secret from a file (trailing whitespace and newlines are not part of it).
     public static func load(fromFile path: String) throws(ConfigurationError) -> SigningSecret {
+        try load(fromFile: path, source: "file \(path)")
+    }
+
+    static func load(fromFile path: String, source: String) throws(ConfigurationError) -> SigningSecret {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(.invalidSecret, "cannot read the signing secret file \(path)")
         }
         var bytes = Array(data)
         while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { bytes.removeLast() }
-        do { return try SigningSecret(bytes) } catch {
+        do { return try SigningSecret(bytes, source: source) } catch {
             throw ConfigurationError(.invalidSecret, "the signing secret file \(path) is too short: \(error.message)")
         }
     }
@@ -66,7 +76,18 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
         } catch {
             throw ConfigurationError(.fileAccess, "cannot create the signing secret file: \(error.message)")
         }
-        return try SigningSecret(Array(text.utf8))
+        return try SigningSecret(Array(text.utf8), source: "new file \(path)")
+    }
+
+    /// A short fingerprint that tells secrets apart without revealing them: the first 8 bytes, in
+    /// hex, of HMAC-SHA256 keyed with the secret over the fixed label `tmws secret fingerprint v1`.
+    /// A deployment keeps the one it was created with (`Deployment.open(_:)` refuses another) and logs show it.
+    public var fingerprint: String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("tmws secret fingerprint v1".utf8), using: key)
+        return mac.prefix(8).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+        }.joined()
     }
 
     public var description: String { "SigningSecret(redacted)" }

@@ -122,62 +122,84 @@ enum SQLiteSchema {
             ]),
     ]
 
+    /// The extension track's DDL (``MigrationTrack/extensions``): tables the seed does not have.
+    static let extensionSteps: [Step] = [
+        Step(
+            id: "tmws_0001_deployment",
+            up: [
+                """
+                CREATE TABLE tmws_deployment (
+                    name VARCHAR(64) NOT NULL PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                )
+                """
+            ],
+            down: ["DROP TABLE tmws_deployment"])
+    ]
+
+    static func steps(of track: MigrationTrack) -> [Step] {
+        track == .seed ? steps : extensionSteps
+    }
+
+    /// The seed revision (`alembic_version`).
     static func currentRevision(_ db: Database) throws -> String? {
-        guard try db.tableExists("alembic_version") else { return nil }
-        let revision = try String.fetchOne(db, sql: "SELECT version_num FROM alembic_version")
-        _ = try SchemaRevision.position(of: revision)
+        try currentRevision(db, of: .seed)
+    }
+
+    static func currentRevision(_ db: Database, of track: MigrationTrack) throws -> String? {
+        guard try db.tableExists(track.versionTable) else { return nil }
+        let revision = try String.fetchOne(db, sql: "SELECT version_num FROM \(track.versionTable)")
+        _ = try track.position(of: revision)
         return revision
     }
 
-    static func setRevision(_ db: Database, _ revision: String?) throws {
+    static func setRevision(_ db: Database, _ revision: String?, of track: MigrationTrack) throws {
+        let table = track.versionTable
         try db.execute(
-            sql: "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
-        try db.execute(sql: "DELETE FROM alembic_version")
-        if let revision { try db.execute(sql: "INSERT INTO alembic_version (version_num) VALUES (?)", arguments: [revision]) }
+            sql: "CREATE TABLE IF NOT EXISTS \(table) (version_num VARCHAR(32) NOT NULL, CONSTRAINT \(table)_pkc PRIMARY KEY (version_num))")
+        try db.execute(sql: "DELETE FROM \(table)")
+        if let revision { try db.execute(sql: "INSERT INTO \(table) (version_num) VALUES (?)", arguments: [revision]) }
     }
 
-    /// Applies the steps after the current revision up to `target`, in the caller's transaction.
-    @discardableResult
-    static func upgrade(_ db: Database, to target: String) throws -> [SchemaRevision] {
-        let from = try SchemaRevision.position(of: currentRevision(db))
-        guard SchemaRevision.named(target) != nil else {
-            throw StorageError(.invalidArgument, "unknown revision '\(target)'")
+    /// Applies one step of a track up (from its current position), in the caller's transaction.
+    static func stepUp(_ db: Database, _ track: MigrationTrack, from position: Int) throws -> SchemaRevision {
+        for sql in steps(of: track)[position].up { try db.execute(sql: sql) }
+        try setRevision(db, track.revisions[position].id, of: track)
+        return track.revisions[position]
+    }
+
+    /// Applies every step of every track up to its head, in the caller's transaction (a new in-memory database).
+    static func upgradeAll(_ db: Database) throws {
+        for track in MigrationTrack.all {
+            for position in try track.position(of: currentRevision(db, of: track))..<track.revisions.count {
+                _ = try stepUp(db, track, from: position)
+            }
         }
-        let to = try SchemaRevision.position(of: target)
-        guard to >= from else {
-            throw StorageError(.invalidArgument, "revision \(target) is older than the current one; use downgrade")
-        }
-        var applied: [SchemaRevision] = []
-        for index in from..<to {
-            for sql in steps[index].up { try db.execute(sql: sql) }
-            try setRevision(db, steps[index].id)
-            applied.append(SchemaRevision.all[index])
-        }
-        return applied
     }
 }
 
 extension SQLiteStore: SchemaMigrating {
-    public func currentRevision() async throws -> String? {
-        try await read { db in try SQLiteSchema.currentRevision(db) }
+    public func currentRevision(of track: MigrationTrack) async throws -> String? {
+        try await read { db in try SQLiteSchema.currentRevision(db, of: track) }
     }
 
     @discardableResult
-    public func upgrade(to revision: String) async throws -> [SchemaRevision] {
-        guard SchemaRevision.named(revision) != nil else {
-            throw StorageError(.invalidArgument, "unknown revision '\(revision)'")
+    public func upgrade(_ track: MigrationTrack, to revision: String) async throws -> [SchemaRevision] {
+        guard track.revision(revision) != nil else {
+            throw StorageError(.invalidArgument, "unknown \(track) revision '\(revision.prefix(64))'")
         }
-        let target = try SchemaRevision.position(of: revision)
+        let target = try track.position(of: revision)
         var applied: [SchemaRevision] = []
         // One transaction per step, so that a failure leaves the database at the last good revision.
         while true {
             let step = try await writeAlone { db, _ -> SchemaRevision? in
-                let from = try SchemaRevision.position(of: SQLiteSchema.currentRevision(db))
+                let from = try track.position(of: SQLiteSchema.currentRevision(db, of: track))
                 guard from <= target else {
                     throw StorageError(.invalidArgument, "revision \(revision) is older than the current one; use downgrade")
                 }
                 guard from < target else { return nil }
-                return try SQLiteSchema.upgrade(db, to: SchemaRevision.all[from].id).first
+                return try SQLiteSchema.stepUp(db, track, from: from)
             }
             guard let step else { break }
             applied.append(step)
@@ -186,22 +208,22 @@ extension SQLiteStore: SchemaMigrating {
     }
 
     @discardableResult
-    public func downgrade(to revision: String?) async throws -> [SchemaRevision] {
-        if let revision, SchemaRevision.named(revision) == nil {
-            throw StorageError(.invalidArgument, "unknown revision '\(revision)'")
+    public func downgrade(_ track: MigrationTrack, to revision: String?) async throws -> [SchemaRevision] {
+        if let revision, track.revision(revision) == nil {
+            throw StorageError(.invalidArgument, "unknown \(track) revision '\(revision.prefix(64))'")
         }
-        let target = try SchemaRevision.position(of: revision)
+        let target = try track.position(of: revision)
         var undone: [SchemaRevision] = []
         while true {
             let step = try await writeAlone { db, _ -> SchemaRevision? in
-                let from = try SchemaRevision.position(of: SQLiteSchema.currentRevision(db))
+                let from = try track.position(of: SQLiteSchema.currentRevision(db, of: track))
                 guard target <= from else {
                     throw StorageError(.invalidArgument, "revision \(revision ?? "base") is newer than the current one; use upgrade")
                 }
                 guard from > target else { return nil }
-                for sql in SQLiteSchema.steps[from - 1].down { try db.execute(sql: sql) }
-                try SQLiteSchema.setRevision(db, from >= 2 ? SchemaRevision.all[from - 2].id : nil)
-                return SchemaRevision.all[from - 1]
+                for sql in SQLiteSchema.steps(of: track)[from - 1].down { try db.execute(sql: sql) }
+                try SQLiteSchema.setRevision(db, track.revision(at: from - 1), of: track)
+                return track.revisions[from - 1]
             }
             guard let step else { break }
             undone.append(step)

@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 
 extension SQLiteStore: SchemaVerifying {
-    /// The deployment guide's "Schema Verification" checks, as data: the revision is at head; the
+    /// The deployment guide's "Schema Verification" checks, as data: the seed revision is at head; the
     /// `agents.role` column (TEXT NOT NULL DEFAULT 'viewer') and its index `ix_agents_role`; the
     /// `agents.tier` column and `ix_agents_tier`; `license_keys` (15 columns, 5 indexes) and
-    /// `license_usage_history` (7 columns, 3 indexes); and SQLite's `PRAGMA quick_check`.
+    /// `license_usage_history` (7 columns, 3 indexes); the extension track at its head; and SQLite's
+    /// `PRAGMA quick_check`.
     ///
     /// Never throws for a failed check, only when the database cannot be read.
     public func verifySchema() async throws -> [SchemaCheck] {
@@ -23,11 +24,11 @@ extension SQLiteStore: SchemaVerifying {
     static func schemaChecks(_ db: Database) throws -> [SchemaCheck] {
         try SchemaExpectation.deploymentGuide.map { expectation in
             switch expectation {
-            case .revisionAtHead:
+            case .revisionAtHead(let track):
                 let revision =
-                    try db.tableExists("alembic_version")
-                    ? try String.fetchOne(db, sql: "SELECT version_num FROM alembic_version") : nil
-                return .revision(found: revision)
+                    try db.tableExists(track.versionTable)
+                    ? try String.fetchOne(db, sql: "SELECT version_num FROM \(track.versionTable)") : nil
+                return .revision(found: revision, track: track)
             case .textColumn(let table, let name, let defaultValue):
                 let row = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").first { ($0["name"] as String?) == name }
                 let found = row.map { "\(name)|\($0["type"] as String? ?? "")|\($0["notnull"] as Int? ?? 0)|\($0["dflt_value"] as String? ?? "NULL")" }

@@ -79,11 +79,11 @@ public final class SQLiteStore: Store {
     }
 
     /// Creates a store on a private in-memory SQLite database (lost when the store is released).
-    /// The schema is created at the head revision.
+    /// The schema is created at the head revision of both tracks.
     public init(inMemoryWith configuration: Configuration = Configuration(), clock: @escaping @Sendable () -> Date = { Date() }) throws {
         do {
             let queue = try DatabaseQueue(configuration: Self.grdbConfiguration(configuration))
-            _ = try queue.write { db in try SQLiteSchema.upgrade(db, to: SQLiteSchema.head) }
+            try queue.write { db in try SQLiteSchema.upgradeAll(db) }
             self.writer = queue
         } catch {
             throw Self.map(error)
@@ -93,15 +93,15 @@ public final class SQLiteStore: Store {
         self.clock = clock
     }
 
-    /// Opens a database file and, when `migrate` is true, upgrades it to the head revision;
-    /// when `migrate` is false, a database that is not at head is refused with `schemaMismatch`.
+    /// Opens a database file and, when `migrate` is true, upgrades both tracks to their heads;
+    /// when `migrate` is false, a database whose seed track is not at head is refused with `schemaMismatch`.
     public static func open(
         path: String, configuration: Configuration = Configuration(), migrate: Bool,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> SQLiteStore {
         let store = try SQLiteStore(path: path, configuration: configuration, clock: clock)
         if migrate {
-            try await store.upgrade()
+            try await store.upgradeAllTracks()
         } else {
             let revision = try await store.currentRevision()
             guard revision == SQLiteSchema.head else {
