@@ -24,6 +24,8 @@ let package = Package(
         .executable(name: "tmwsctl", targets: ["tmwsctl"]),
         .library(name: "TMWSStorageConformance", targets: ["TMWSStorageConformance"]),
         .library(name: "TMWSTestSupport", targets: ["TMWSTestSupport"]),
+        // For apps: verifies signed license tokens offline with a deployment's public keys; jwt-kit only.
+        .library(name: "TMWSLicenseVerifier", targets: ["TMWSLicenseVerifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -38,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // `swift package generate-documentation` for the DocC catalogs (Sources/*/Documentation.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // JOSE for license tokens: EdDSA (Ed25519) JWS, JWKS.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -65,10 +69,17 @@ let package = Package(
             path: "Sources/RBAC"
         ),
         .target(
+            name: "TMWSLicenseVerifier",
+            dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+            path: "Sources/LicenseVerifier"
+        ),
+        .target(
             name: "TMWSLicenseCore",
             dependencies: [
                 "TMWSStorage",
                 "TMWSRBAC",
+                "TMWSLicenseVerifier",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,7 +88,8 @@ let package = Package(
         .target(
             name: "TMWS",
             dependencies: [
-                "TMWSStorage", "TMWSRBAC", "TMWSLicenseCore", "TMWSStoragePostgres", .product(name: "Logging", package: "swift-log"),
+                "TMWSStorage", "TMWSRBAC", "TMWSLicenseCore", "TMWSLicenseVerifier", "TMWSStoragePostgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/TMWS"
@@ -130,6 +142,7 @@ let package = Package(
             dependencies: [
                 "TMWS",
                 "TMWSLicenseCore",
+                "TMWSLicenseVerifier",
                 "TMWSRBAC",
                 "TMWSStorage",
                 "TMWSStoragePostgres",
@@ -164,6 +177,10 @@ let package = Package(
         .testTarget(
             name: "ConformanceExampleTests",
             dependencies: ["TMWSStorage", "TMWSStorageConformance"]
+        ),
+        .testTarget(
+            name: "LicenseVerifierTests",
+            dependencies: ["TMWSLicenseVerifier", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "RBACTests",

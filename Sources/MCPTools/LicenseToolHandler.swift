@@ -86,6 +86,13 @@ public struct LicenseToolHandler: Sendable {
             tool(ToolCatalog.whoami) { _, principal in
                 ToolResults.agent(try await agents.whoami(as: principal))
             },
+            tool(ToolCatalog.checkoutLicense) { args, principal in
+                let checkout = try await service.checkoutLicense(
+                    as: principal, key: try args.requiredString("key", maxLength: 256),
+                    ttl: try args.integer("ttl_seconds", in: 3600...7_776_000).map(TimeInterval.init),
+                    audience: try args.string("audience", maxLength: 256), fingerprint: try args.string("fingerprint", maxLength: 256))
+                return ToolResults.checkout(checkout)
+            },
             tool(ToolCatalog.queryAuditLog) { args, principal in
                 let filter = AuditFilter(
                     eventType: try args.string("event_type", maxLength: 64).map(AuditEventType.init(rawValue:)), userID: try args.uuid("agent_id"),

@@ -136,10 +136,35 @@ public enum ToolCatalog {
             "required": ["id", "event_type", "created_at", "details"],
         ]))
 
+    public static let checkoutLicense = Tool(
+        name: "checkout_license", title: "Check out an offline license token",
+        description: """
+            Validate a license key exactly as validate_license_key does (any role; recorded with feature_accessed \
+            "checkout") and, only when it is VALID, return a signed license token (JWS, EdDSA/Ed25519) that an app \
+            verifies offline against the deployment's /.well-known/jwks.json. The token expires after ttl_seconds \
+            (default 7 days) and never after the license; a revoked license cannot be checked out again.
+            """,
+        inputSchema: Schema.object(
+            [
+                "key": Schema.string("the license key (spaces and line breaks around it are ignored)", maxLength: 256),
+                "ttl_seconds": Schema.integer("the token's lifetime in seconds, 1 hour to 90 days", 3600...7_776_000, default: 604_800),
+                "audience": Schema.string("the aud claim: who the token is for (printable ASCII)", maxLength: 256),
+                "fingerprint": Schema.string("bind the token to this machine fingerprint (printable ASCII)", maxLength: 256),
+            ], required: ["key"]),
+        annotations: .init(
+            title: "Check out an offline license token", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false),
+        outputSchema: Schema.output(
+            [
+                "valid": ["type": "boolean"], "code": Schema.enumeration("verdict", VerdictCode.allCases.map(\.rawValue)),
+                "tier": Schema.nullableString, "license_id": Schema.nullableUUID, "license_expires_at": Schema.nullableTimestamp,
+                "token": Schema.nullableString, "kid": Schema.nullableString, "expires_at": Schema.nullableTimestamp,
+                "validated_at": Schema.timestamp,
+            ], required: ["valid", "code", "token", "kid", "expires_at"]))
+
     /// Every tool, in listing order (the five license tools first).
     public static let all: [Tool] = [
         generateLicenseKey, validateLicenseKey, revokeLicenseKey, getUsageHistory, getLicenseInfo, listLicenses, whoami,
-        queryAuditLog,
+        queryAuditLog, checkoutLicense,
     ]
 
     /// The argument names a tool accepts (its schema's properties).

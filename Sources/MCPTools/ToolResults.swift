@@ -50,6 +50,23 @@ enum ToolResults {
             ], text: summary)
     }
 
+    /// A checkout: the verdict, and for VALID the token, its key id and its expiry (`expires_at`;
+    /// the license's own is `license_expires_at`).
+    static func checkout(_ checkout: LicenseCheckout) -> ToolResult {
+        let result = checkout.validation
+        let summary =
+            checkout.token == nil
+            ? "\(result.code.rawValue): no token"
+            : "VALID — token for license \(result.licenseID?.canonicalText ?? "?") signed by \(checkout.keyID ?? "?"), expires "
+                + (checkout.expiresAt.map { Timestamp.iso8601($0) } ?? "?") + ". Token: " + (checkout.token ?? "")
+        return success(
+            [
+                "valid": .bool(result.valid), "code": .string(result.code.rawValue), "tier": text(result.tier?.rawValue),
+                "license_id": id(result.licenseID), "license_expires_at": time(result.expiresAt), "token": text(checkout.token),
+                "kid": text(checkout.keyID), "expires_at": time(checkout.expiresAt), "validated_at": time(result.validatedAt),
+            ], text: summary)
+    }
+
     static func revocation(_ result: RevocationResult) -> ToolResult {
         let when = Timestamp.iso8601(result.revokedAt)
         return success(

@@ -36,7 +36,10 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
     public static let extensionTrack: [SchemaRevision] = [
         SchemaRevision(
             id: "tmws_0001_deployment", downRevision: nil,
-            message: "tmws_deployment: facts a deployment keeps about itself (the signing secret's fingerprint)")
+            message: "tmws_deployment: facts a deployment keeps about itself (the signing secret's fingerprint)"),
+        SchemaRevision(
+            id: "tmws_0002_signing_keys", downRevision: "tmws_0001_deployment",
+            message: "tmws_signing_keys: Ed25519 keys that sign offline license tokens (private keys sealed)"),
     ]
 
     public var description: String { "\(id) (\(message))" }
@@ -48,6 +51,7 @@ public struct SchemaRevision: Sendable, Hashable, CustomStringConvertible {
         case "096325207c82": [SchemaObject(table: "license_usage_history"), SchemaObject(table: "license_keys")]
         case "e674ec434eeb": [SchemaObject(table: "security_audit_logs"), SchemaObject(table: "agent_api_keys"), SchemaObject(table: "agents")]
         case "tmws_0001_deployment": [SchemaObject(table: "tmws_deployment")]
+        case "tmws_0002_signing_keys": [SchemaObject(table: "tmws_signing_keys")]
         default: []
         }
     }

@@ -138,7 +138,24 @@ enum PostgresSchema {
                 )
                 """
             ],
-            down: ["DROP TABLE tmws_deployment"])
+            down: ["DROP TABLE tmws_deployment"]),
+        Step(
+            id: "tmws_0002_signing_keys",
+            up: [
+                """
+                CREATE TABLE tmws_signing_keys (
+                    kid VARCHAR(64) COLLATE "C" NOT NULL PRIMARY KEY,
+                    public_key TEXT NOT NULL,
+                    sealed_private_key TEXT NOT NULL,
+                    status VARCHAR(16) NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    retired_at TIMESTAMPTZ
+                )
+                """,
+                // At most one active key, on every server at once.
+                "CREATE UNIQUE INDEX ix_tmws_signing_keys_active ON tmws_signing_keys (status) WHERE status = 'active'",
+            ],
+            down: ["DROP TABLE tmws_signing_keys"]),
     ]
 
     static func steps(of track: MigrationTrack) -> [Step] {

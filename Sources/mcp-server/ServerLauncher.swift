@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import TMWS
@@ -49,7 +50,14 @@ struct ServerLauncher: Service, CustomStringConvertible {
                         logger.warning("health check failed: \(problem)")
                         return HealthReport(healthy: false, reason: problem)
                     },
-                    host: address.host, port: address.port, limits: httpLimits, logger: logger)
+                    host: address.host, port: address.port, limits: httpLimits,
+                    documents: [
+                        // The public keys apps verify license tokens with (active and retired).
+                        PublishedDocument(path: ".well-known/jwks.json", contentType: "application/jwk-set+json", cacheControl: "public, max-age=300") {
+                            guard let set = try? await deployment.signingKeys.publicKeySet() else { return nil }
+                            return Data(set.json.utf8)
+                        }
+                    ], logger: logger)
             ]
         } else {
             services = [

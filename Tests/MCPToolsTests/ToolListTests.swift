@@ -12,7 +12,7 @@ import Testing
 @Suite struct ToolListTests {
     static let names: Set<String> = [
         "generate_license_key", "validate_license_key", "revoke_license_key", "get_usage_history", "get_license_info",
-        "list_licenses", "whoami", "query_audit_log",
+        "list_licenses", "whoami", "query_audit_log", "checkout_license",
     ]
     static let readTools: Set<String> = ["get_usage_history", "get_license_info", "list_licenses", "whoami", "query_audit_log"]
     static let uuidPattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -27,9 +27,9 @@ import Testing
         tool.inputSchema.objectValue?["properties"]?.objectValue ?? [:]
     }
 
-    @Test func listsExactlyTheEightTools() async throws {
+    @Test func listsExactlyTheNineTools() async throws {
         let tools = try await listed()
-        #expect(tools.count == 8)
+        #expect(tools.count == 9)
         #expect(Set(tools.map(\.name)) == Self.names)
     }
 

@@ -9,6 +9,7 @@ import Testing
 @Suite struct ExtensionTrackTests {
     static let backends = StoreBackend.allCases.filter { $0 != .memory }
     static let first = MigrationTrack.extensions.revisions[0].id
+    static let all = MigrationTrack.extensions.revisions.map(\.id)
 
     func store(_ backend: StoreBackend) async throws -> (TemporaryStore, any Store & SchemaMigrating & DeploymentRecords & SchemaVerifying) {
         let temporary = try await backend.makeStore()
@@ -46,7 +47,7 @@ import Testing
         let agent = try await store.createAgent(NewAgent(name: "kept", namespace: "default"))
         #expect(try await store.recordIfAbsent("note", value: "one") == "one")
 
-        #expect(try await store.downgrade(.extensions, to: nil).map(\.id) == [Self.first])
+        #expect(try await store.downgrade(.extensions, to: nil).map(\.id) == Self.all.reversed())
         #expect(try await store.currentRevision(of: .extensions) == nil)
         #expect(try await store.currentRevision() == SchemaRevision.head, "the seed is untouched")
         #expect(try await store.agent(named: "kept") == agent)
@@ -55,7 +56,7 @@ import Testing
         #expect(!check.passed && check.found == "none")
         await #expect(throws: StorageError.self) { _ = try await store.deploymentRecord("note") }
 
-        #expect(try await store.upgrade(.extensions, to: MigrationTrack.extensions.head).map(\.id) == [Self.first])
+        #expect(try await store.upgrade(.extensions, to: MigrationTrack.extensions.head).map(\.id) == Self.all)
         #expect(try await store.upgrade(.extensions, to: MigrationTrack.extensions.head).isEmpty)
         #expect(try await store.deploymentRecord("note") == nil, "the table came back empty")
 

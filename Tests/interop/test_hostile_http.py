@@ -1050,10 +1050,10 @@ def test_hostile_input_over_http(battery, capsys):
         result = answer(reply, id)["result"]
         assert "resultType" not in result and "_meta" not in result, result  # 2025-11-25 results are not stamped
         return result
-    def eight_tools(reply):
-        assert len(legacy_answer(reply)["tools"]) == 8
+    def all_tools(reply):
+        assert len(legacy_answer(reply)["tools"]) == 9
     b.run("victim's session, the owner lists tools",
-          lambda: http_.legacy(victim, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, editor), eight_tools)
+          lambda: http_.legacy(victim, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, editor), all_tools)
 
     # 2025-11-25: a request on the session must name the negotiated version (or none).
     def wrong_version(reply):

@@ -29,14 +29,18 @@ public struct Deployment: Sendable {
         /// Where the first-run bootstrap writes the admin's API key for a PostgreSQL database.
         /// Default: ``Deployment/defaultPostgresAdminKeyFile``.
         public var adminKeyFile: String?
+        /// The `iss` of the license tokens this deployment signs. Default: `TMWS_TOKEN_ISSUER` from
+        /// `environment`, else `tmws`.
+        public var tokenIssuer: String?
         public var logger: Logger
 
         public init(
             location: DatabaseLocation, migrate: Bool = false, createIfMissing: Bool = true,
             environment: [String: String] = ProcessInfo.processInfo.environment,
             sqlite: SQLiteStore.Configuration = .init(), externalStore: (any Store & SchemaMigrating)? = nil,
-            adminKeyFile: String? = nil, logger: Logger = Logger(label: "tmws")
+            adminKeyFile: String? = nil, tokenIssuer: String? = nil, logger: Logger = Logger(label: "tmws")
         ) {
+            self.tokenIssuer = tokenIssuer
             self.location = location
             self.migrate = migrate
             self.createIfMissing = createIfMissing
@@ -69,6 +73,8 @@ public struct Deployment: Sendable {
     public let agents: AgentAdministration
     /// The audit log and the monitoring report.
     public let audit: AuditService
+    /// The keys that sign offline license tokens, and the public key set apps verify them with.
+    public let signingKeys: SigningKeyAdministration
     public let authenticator: APIKeyAuthenticator
     /// Set when this call bootstrapped a new database.
     public let bootstrap: Bootstrap?
@@ -87,7 +93,7 @@ public struct Deployment: Sendable {
             logSecret(secret, logger: logger)
             let bootstrap = try await createAdmin(in: store, keyFile: adminKeyFile(for: .memory), createdSecretFile: nil)
             logger.info("in-memory database ready; admin API key written", metadata: ["key_file": "\(bootstrap.adminKeyFile)"])
-            return make(store: store, location: .memory, secret: secret, bootstrap: bootstrap, logger: logger)
+            return make(store: store, location: .memory, secret: secret, bootstrap: bootstrap, options: options)
 
         case .sqliteFile(let path):
             let exists = Self.databaseExists(at: path)
@@ -154,14 +160,14 @@ public struct Deployment: Sendable {
             logger.info("migrated the database", metadata: ["to": "\(SchemaRevision.head)", "steps": "\(applied.count)"])
             try await prepareExtensions(store, secret: secret, logger: logger)
             if applied.contains(where: { $0.id == SchemaRevision.addsRoles }) {
-                let deployment = make(store: store, location: options.location, secret: secret, bootstrap: nil, logger: logger)
+                let deployment = make(store: store, location: options.location, secret: secret, bootstrap: nil, options: options)
                 try await deployment.restoreAdminAfterRoles(keyFile: adminKeyFile, logger: logger)
                 return deployment
             }
         } else {
             try await prepareExtensions(store, secret: secret, logger: logger)
         }
-        return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, logger: logger)
+        return make(store: store, location: options.location, secret: secret, bootstrap: bootstrap, options: options)
     }
 
     /// The name under which a deployment keeps its signing secret's fingerprint (`tmws_deployment`).
@@ -252,12 +258,15 @@ public struct Deployment: Sendable {
         return (try SigningSecret.createFile(at: secretFile, randomBytes: SystemSecureRandom().bytes(48)), secretFile)
     }
 
-    static func make(store: any Store, location: DatabaseLocation, secret: SigningSecret, bootstrap: Bootstrap?, logger: Logger) -> Deployment {
-        let context = ServiceContext(store: store, logger: logger)
+    static func make(store: any Store, location: DatabaseLocation, secret: SigningSecret, bootstrap: Bootstrap?, options: Options) -> Deployment {
+        let context = ServiceContext(store: store, logger: options.logger)
+        let vault = SigningKeyVault(secret: secret)
+        let issuer = options.tokenIssuer ?? options.environment["TMWS_TOKEN_ISSUER"].flatMap { $0.isEmpty ? nil : $0 } ?? LicenseService.defaultTokenIssuer
         return Deployment(
             store: store, location: location,
-            licenses: LicenseService(context: context, signer: LicenseSigner(secret: secret)),
+            licenses: LicenseService(context: context, signer: LicenseSigner(secret: secret), vault: vault, tokenIssuer: issuer),
             agents: AgentAdministration(context: context), audit: AuditService(context: context),
+            signingKeys: SigningKeyAdministration(context: context, vault: vault),
             authenticator: APIKeyAuthenticator(store: store), bootstrap: bootstrap)
     }
 

@@ -8,9 +8,12 @@ import TMWSRBAC
 public struct LicenseSigner: Sendable {
     /// The HMAC keyed once; each checksum continues from a copy of this state.
     private let keyed: HMAC<SHA256>
+    /// The secret, for the vault that seals token-signing keys under it.
+    let secret: SigningSecret
 
     public init(secret: SigningSecret) {
         self.keyed = HMAC<SHA256>(key: secret.key)
+        self.secret = secret
     }
 
     /// The checksum of a key's contents.

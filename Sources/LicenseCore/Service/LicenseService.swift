@@ -21,6 +21,10 @@ public struct LicenseService: ContextService {
     let context: ServiceContext
     let signer: LicenseSigner
     let expiryHints = ExpiryHints()
+    /// Seals token-signing keys and signs license tokens (``checkoutLicense(as:key:ttl:audience:fingerprint:)``).
+    let vault: SigningKeyVault
+    /// The `iss` of the license tokens this deployment signs.
+    public let tokenIssuer: String
 
     public var store: any Store { context.store }
     public var authorizer: Authorizer { context.authorizer }
@@ -30,10 +34,21 @@ public struct LicenseService: ContextService {
     /// - Parameters:
     ///   - context: the store, authorizer, clock and random source shared with the other services.
     ///   - signer: signs and verifies keys with the deployment's secret.
-    public init(context: ServiceContext, signer: LicenseSigner) {
+    /// - Parameters:
+    ///   - tokenIssuer: the `iss` of license tokens (default `tmws`).
+    public init(context: ServiceContext, signer: LicenseSigner, tokenIssuer: String = LicenseService.defaultTokenIssuer) {
+        self.init(context: context, signer: signer, vault: SigningKeyVault(secret: signer.secret), tokenIssuer: tokenIssuer)
+    }
+
+    init(context: ServiceContext, signer: LicenseSigner, vault: SigningKeyVault, tokenIssuer: String) {
         self.context = context
         self.signer = signer
+        self.vault = vault
+        self.tokenIssuer = tokenIssuer
     }
+
+    /// The issuer license tokens name unless the deployment is configured otherwise.
+    public static let defaultTokenIssuer = "tmws"
 
     /// The license operations over a context of their own (see ``ServiceContext/init(store:clock:random:logger:)``).
     public init(
@@ -103,20 +118,24 @@ public struct LicenseService: ContextService {
     public func validateLicenseKey(
         as principal: Principal, key: String, featureAccessed: String? = nil
     ) async throws(LicenseError) -> ValidationResult {
-        try await run("validate") {
-            if let problem = Self.featureProblem(featureAccessed) { throw problem }
-            let key = LicenseKey.presented(key)
-            let parsed = LicenseKey(parsing: key)
-            let attempt: (check: Authorizer.Check, recorded: RecordedValidation?)
-            do {
-                attempt = try await store.recordValidation(
-                    licenseID: parsed?.id, agentID: principal.agentID, featureAccessed: featureAccessed,
-                    authorize: authorizer.step(.licenseValidate, for: principal), decide: verdict(for: parsed, key: key))
-            } catch {
-                throw await authorizer.failure(.licenseValidate, for: principal, underlying: error)
-            }
-            return try validationResult(attempt.check, attempt.recorded)
+        try await run("validate") { try await validate(as: principal, key: key, featureAccessed: featureAccessed).result }
+    }
+
+    /// The validation both ``validateLicenseKey(as:key:featureAccessed:)`` and checkout run: the
+    /// verdict, and the license it was decided on (when the key named one).
+    func validate(as principal: Principal, key: String, featureAccessed: String?) async throws -> (result: ValidationResult, license: License?) {
+        if let problem = Self.featureProblem(featureAccessed) { throw problem }
+        let key = LicenseKey.presented(key)
+        let parsed = LicenseKey(parsing: key)
+        let attempt: (check: Authorizer.Check, recorded: RecordedValidation?)
+        do {
+            attempt = try await store.recordValidation(
+                licenseID: parsed?.id, agentID: principal.agentID, featureAccessed: featureAccessed,
+                authorize: authorizer.step(.licenseValidate, for: principal), decide: verdict(for: parsed, key: key))
+        } catch {
+            throw await authorizer.failure(.licenseValidate, for: principal, underlying: error)
         }
+        return (try validationResult(attempt.check, attempt.recorded), attempt.recorded?.license)
     }
 
     /// Why `feature_accessed` cannot be recorded, if it cannot.

@@ -40,12 +40,44 @@ public struct HealthReport: Sendable {
 }
 
 /// The Hummingbird application of `mcp-server --http`: the MCP endpoint at `/mcp` and `GET /health`.
+/// A public document the server publishes beside `/mcp` (such as a JSON Web Key Set): no API
+/// key, no Host check, `GET` only. `body` returns the current bytes, or `nil` when they cannot be
+/// had now (503).
+public struct PublishedDocument: Sendable {
+    /// The path, without its leading slash (`.well-known/jwks.json`).
+    public var path: String
+    public var contentType: String
+    /// The `Cache-Control` value (e.g. `public, max-age=300`).
+    public var cacheControl: String
+    public var body: @Sendable () async -> Data?
+
+    public init(path: String, contentType: String, cacheControl: String, body: @escaping @Sendable () async -> Data?) {
+        self.path = path
+        self.contentType = contentType
+        self.cacheControl = cacheControl
+        self.body = body
+    }
+}
+
 public enum MCPHTTPApplication {
     /// The routes: `POST`, `GET` and `DELETE /mcp` through `endpoint`, and `GET /health`.
     public static func router(
-        endpoint: MCPHTTPEndpoint, health: @escaping @Sendable () async -> HealthReport, maxBodyBytes: Int
+        endpoint: MCPHTTPEndpoint, health: @escaping @Sendable () async -> HealthReport, maxBodyBytes: Int,
+        documents: [PublishedDocument] = []
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        for document in documents {
+            router.get(RouterPath(document.path)) { _, _ -> Response in
+                guard let body = await document.body() else {
+                    return Response(
+                        status: .serviceUnavailable, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":"temporarily unavailable"}"#)))
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: document.contentType, .cacheControl: document.cacheControl],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            }
+        }
         router.get("health") { _, _ -> Response in
             let report = await health()
             var object = ["status": report.healthy ? "healthy" : "unhealthy"]
@@ -82,12 +114,12 @@ public enum MCPHTTPApplication {
     /// The application, with ``MCPHTTPLimits`` enforced on every connection.
     public static func application(
         endpoint: MCPHTTPEndpoint, health: @escaping @Sendable () async -> HealthReport, host: String, port: Int,
-        limits: MCPHTTPLimits = MCPHTTPLimits(), logger: Logger
+        limits: MCPHTTPLimits = MCPHTTPLimits(), documents: [PublishedDocument] = [], logger: Logger
     ) -> Application<RouterResponder<BasicRequestContext>> {
         let peers = PeerConnections(perPeer: limits.maxConnectionsPerPeer)
         let deadline = TimeAmount.nanoseconds(Int64(limits.requestDeadline.components.seconds) * 1_000_000_000)
         return Application(
-            router: router(endpoint: endpoint, health: health, maxBodyBytes: limits.maxBodyBytes),
+            router: router(endpoint: endpoint, health: health, maxBodyBytes: limits.maxBodyBytes, documents: documents),
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: [ConnectionGuard(peers: peers, requestDeadline: deadline)],

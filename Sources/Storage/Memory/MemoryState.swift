@@ -24,6 +24,8 @@ struct MemoryState {
     /// Every attempt's time and validity, ordered by time, for counts over a window.
     var usageTimeline: [(millis: Int64, valid: Bool)] = []
     var nextUsageID: Int64 = 0
+    /// License-token signing keys, oldest first.
+    var signingKeys: [SigningKey] = []
 
     @discardableResult
     mutating func append(_ new: NewAuditEvent, at now: Date) -> AuditEvent {

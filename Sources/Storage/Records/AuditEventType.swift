@@ -59,6 +59,17 @@ public struct AuditEventType: RawRepresentable, Sendable, Hashable, Codable, Cus
     /// Every event type TMWS itself writes.
     public static let written: [AuditEventType] = [
         .permissionCheck, .licenseGenerated, .licenseRevoked, .agentCreated, .roleChanged, .tierChanged, .statusChanged,
-        .apiKeyCreated, .apiKeyRevoked,
+        .apiKeyCreated, .apiKeyRevoked, .signingKeyCreated, .signingKeyRotated, .signingKeyRetired, .signingKeyRemoved,
     ]
+
+    // MARK: Signing keys
+
+    /// A license-token signing key was created (details `kid`).
+    public static let signingKeyCreated = AuditEventType("signing_key_created")
+    /// The active signing key was replaced (details `kid`, `retired_kid`).
+    public static let signingKeyRotated = AuditEventType("signing_key_rotated")
+    /// A signing key was retired (details `kid`).
+    public static let signingKeyRetired = AuditEventType("signing_key_retired")
+    /// A retired signing key was removed (details `kid`).
+    public static let signingKeyRemoved = AuditEventType("signing_key_removed")
 }

@@ -10,7 +10,7 @@ struct LicenseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "license",
         abstract: "Generate, validate, revoke and inspect license keys as the --as agent.",
-        subcommands: [Generate.self, Validate.self, Revoke.self, Info.self, Usage.self, List.self])
+        subcommands: [Generate.self, Validate.self, Checkout.self, Revoke.self, Info.self, Usage.self, List.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
