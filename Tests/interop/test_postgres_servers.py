@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -239,3 +240,35 @@ def test_throughput_with_one_and_two_servers(cluster):
     two = anyio.run(measure, [a] * 4 + [b] * 4)
     assert one > 0 and two > 0
     print(f"\nthroughput, 8 clients: 1 server {one / seconds:.0f} validations/s, 2 servers {two / seconds:.0f} validations/s")
+
+
+def test_a_signing_key_rotation_reaches_every_server_at_once(cluster):
+    """Signing keys live (sealed) in the shared database: a rotation through tmwsctl is used by the
+    next checkout on either server, and both publish the same key set (#18)."""
+    a, b = cluster.bases
+
+    def jwks(base):
+        with urllib.request.urlopen(base + "/.well-known/jwks.json", timeout=10) as response:
+            return json.loads(response.read())
+
+    async def checkout(base, key):
+        async with http_client(base, cluster.keys["viewer-1"]) as viewer:
+            is_error, result = await call(viewer, "checkout_license", key=key)
+            assert not is_error and result["code"] == "VALID", result
+            return result["kid"]
+
+    async def scenario():
+        async with http_client(a, cluster.keys["editor-1"]) as editor:
+            key, _ = await generate(editor)
+        first = await checkout(a, key)
+        assert await checkout(b, key) == first
+        rotated = json.loads(cluster.ctl("signing-key", "rotate", "--json").stdout)
+        assert rotated["retired"]["kid"] == first
+        second = rotated["active"]["kid"]
+        assert await checkout(b, key) == second and await checkout(a, key) == second
+        assert jwks(a) == jwks(b) and {k["kid"] for k in jwks(a)["keys"]} == {first, second}
+
+    anyio.run(scenario)
+    rows = psql(cluster.url, "SELECT kid, status, sealed_private_key FROM tmws_signing_keys ORDER BY created_at")
+    assert [row["status"] for row in rows] == ["retired", "active"]
+    assert all(row["sealed_private_key"].startswith("v1.") for row in rows)
