@@ -41,6 +41,15 @@ let package = Package(
             ],
             path: "Sources/FuzzJSONRPC"
         ),
+        .executableTarget(
+            name: "FuzzLicenseToken",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "TMWSLicenseVerifier", package: "tmws-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/FuzzLicenseToken"
+        ),
         // The argument decoder is internal to the TMWSMCPTools target, so this target
         // compiles the decoder's own files through symlinks into ../Sources/MCPTools.
         .executableTarget(

@@ -61,7 +61,7 @@ expect_contains "$(cat "$WORK/err")" "tmwsctl migrate up" "the refusal names the
 step "7. Upgrade to head (alembic upgrade head)"
 ctl migrate up
 expect_eq "$("$TMWSCTL" migrate status --track seed)" "571948cc671b (head)" "status after upgrade"
-expect_eq "$("$TMWSCTL" migrate status --track extension)" "extension: tmws_0001_deployment (head)" "the extension track is untouched"
+expect_eq "$("$TMWSCTL" migrate status --track extension)" "extension: tmws_0002_signing_keys (head)" "the extension track is untouched"
 ctl init   # every agent is a viewer after the RBAC revision: give the bootstrap admin its role back
 expect_contains "$("$TMWSCTL" agent list)" "billing-bot" "agent kept across down/up"
 expect_contains "$("$TMWSCTL" license info "$PRE_ID")" "$PRE_ID" "license kept across down/up"

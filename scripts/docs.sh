@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-targets=(TMWS TMWSStorage TMWSRBAC TMWSLicenseCore TMWSStoragePostgres TMWSStorageConformance TMWSMCPServing TMWSMCPTools TMWSTestSupport)
+targets=(TMWS TMWSStorage TMWSRBAC TMWSLicenseCore TMWSLicenseVerifier TMWSStoragePostgres TMWSStorageConformance TMWSMCPServing TMWSMCPTools TMWSTestSupport)
 args=()
 for target in "${targets[@]}"; do args+=(--target "$target"); done
 swift package generate-documentation --enable-experimental-combined-documentation "${args[@]}" 2>&1 | tee "$log" | grep -v '^\[' || true

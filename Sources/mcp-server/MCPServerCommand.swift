@@ -37,7 +37,12 @@ struct MCPServerCommand: AsyncParsableCommand {
 
             Signing secret: TMWS_SECRET_KEY, or TMWS_SECRET_KEY_FILE naming a file; at least 32 bytes. When
             neither is set, tmws_secret.key beside the database is used, and created on first run. With
-            PostgreSQL one of the two must be set, to the same secret on every server.
+            PostgreSQL one of the two must be set, to the same secret on every server. The start-up log
+            names the secret's source and fingerprint; a database created with another secret is refused.
+
+            Offline license tokens (checkout_license): signed with the deployment's active Ed25519 key
+            (created on the first checkout; manage them with `tmwsctl signing-key`), issuer TMWS_TOKEN_ISSUER
+            (default tmws). Over HTTP the public keys are served at GET /.well-known/jwks.json.
 
             HTTP (--http HOST:PORT): Streamable HTTP at /mcp, and GET /health → {"status": "healthy"}
             (503 with a reason when storage is unreachable or cannot write, or the schema is not at

@@ -162,6 +162,26 @@ import Testing
         #expect(PublicKeySet.Key.thumbprint(publicKey: Array(x)) { Array(SHA256.hash(data: $0)) } == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
     }
 
+    /// Tokens signed by PyJWT (an independent implementation; the fuzz target's seeds, made with
+    /// the key whose private half is the bytes 1…32) get the verdicts they were made for.
+    @Test func tokensSignedByPyJWTVerify() async throws {
+        let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/seeds/license-token")
+        func token(_ name: String) throws -> String { try String(contentsOf: seeds.appendingPathComponent(name), encoding: .utf8) }
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: Array(1...32) as [UInt8])
+        let bytes = Array(key.publicKey.rawRepresentation)
+        let kid = PublicKeySet.Key.thumbprint(publicKey: bytes) { Array(SHA256.hash(data: $0)) }
+        let verifier = try await LicenseVerifier(keySet: PublicKeySet(keys: [PublicKeySet.Key(kid: kid, publicKey: bytes)]))
+        let now = Date(timeIntervalSince1970: 1_796_652_000)
+        let valid = await verifier.verify(try token("valid.jwt"), now: now, audience: "desktop", fingerprint: "machine-7f3a")
+        #expect(valid.code == .valid && valid.license?.licenseExpiresAt == Date(timeIntervalSince1970: 1_827_619_200))
+        #expect(await verifier.verify(try token("perpetual.jwt"), now: now).license?.licenseExpiresAt == nil)
+        #expect(
+            await verifier.verify(try token("expired.jwt"), now: now.addingTimeInterval(1), audience: "desktop", fingerprint: "machine-7f3a").code == .expired)
+        for name in ["hs256.jwt", "none.jwt", "crit.jwt"] {
+            #expect(await verifier.verify(try token(name), now: now, audience: "desktop", fingerprint: "machine-7f3a").code == .malformed, "\(name)")
+        }
+    }
+
     static func payload(of token: String) -> String {
         let part = String(token.split(separator: ".")[1])
         let padded =

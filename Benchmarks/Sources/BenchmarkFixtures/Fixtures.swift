@@ -95,6 +95,18 @@ public struct Fixture: Sendable {
     /// Group commit's counts, when the store is a SQLite store.
     public var groupCommitStatistics: GroupCommitStatistics? { (store as? SQLiteStore)?.groupCommitStatistics }
 
+    /// A checkout as the MCP tool performs it: authenticate the API key, then
+    /// `checkoutLicense(as:key:)` (the active signing key read, the validation step, the signature).
+    public func checkoutOnce() async throws -> String? {
+        let principal = try await authenticator.authenticate(viewerKey)
+        return try await service.checkoutLicense(as: principal, key: key).token
+    }
+
+    /// The public key set of this fixture's signing keys (after a first checkout created one).
+    public func publicKeySet() async throws -> PublicKeySet {
+        try await SigningKeyAdministration(context: ServiceContext(store: store), secret: Self.secret).publicKeySet()
+    }
+
     /// The same, as two storage steps: `authenticate`, then `validateLicenseKey(as:…)`.
     public func validateInTwoSteps() async throws -> Bool {
         let principal = try await authenticator.authenticate(viewerKey)

@@ -10,8 +10,9 @@ import TMWSStorage
 /// `signing_key_retired`, `signing_key_removed`, each beside its permission check) and reach every
 /// server sharing the database at once: checkout reads the active key from storage on every call.
 /// Exactly one key is active (signs new tokens); retired keys stay in the key set, so tokens they
-/// signed keep verifying until an admin removes them. Private keys are sealed (see
-/// ``SigningKeyVault``) and appear in no result, log or error.
+/// signed keep verifying until an admin removes them. Private keys are sealed with AES-256-GCM
+/// under a key derived from the deployment's signing secret (HKDF-SHA256) and appear in no result,
+/// log or error.
 public struct SigningKeyAdministration: ContextService {
     let context: ServiceContext
     let vault: SigningKeyVault
