@@ -24,64 +24,53 @@ extension PostgresStore: SigningKeyStore {
         _ key: NewSigningKey, retiringActive: Bool, audit: @escaping @Sendable (SigningKey?) -> NewAuditEvent?
     ) async throws -> (added: SigningKey, retired: SigningKey?) {
         try await transaction { connection in
-            try await self.execute(connection, "SELECT pg_advisory_xact_lock(\(Self.signingKeyLock))")
-            let now = try await self.now(connection)
-            var retired = try await self.activeSigningKey(connection)
-            if let active = retired {
-                guard retiringActive else {
-                    throw StorageError(.conflict, "signing key \(active.kid) is active; rotate instead of creating another")
-                }
-                try await self.execute(
-                    connection, "UPDATE tmws_signing_keys SET status = 'retired', retired_at = \(now.postgres) WHERE kid = \(active.kid)")
-                retired?.status = .retired
-                retired?.retiredAt = now
-            }
-            guard try await self.signingKey(connection, kid: key.kid) == nil else {
-                throw StorageError(.conflict, "a signing key with id \(key.kid) exists")
-            }
+            let now = try await self.lockSigningKeys(connection)
+            let step = try SigningKeySteps.add(
+                key, active: try await self.activeSigningKey(connection),
+                kidTaken: try await self.signingKey(connection, kid: key.kid) != nil, retiringActive: retiringActive, at: now)
+            if let retired = step.retired { try await self.markRetired(connection, retired) }
             try await self.execute(
                 connection,
                 """
                 INSERT INTO tmws_signing_keys (kid, public_key, sealed_private_key, status, created_at)
                 VALUES (\(key.kid), \(key.publicKey), \(key.sealedPrivateKey), 'active', \(now.postgres))
                 """)
-            if let event = audit(retired) { try await self.insertAudit(connection, event, at: now) }
-            let added = SigningKey(
-                kid: key.kid, publicKey: key.publicKey, sealedPrivateKey: key.sealedPrivateKey, status: .active, createdAt: now)
-            return (added, retired)
+            if let event = audit(step.retired) { try await self.insertAudit(connection, event, at: now) }
+            return step
         }
     }
 
     public func retireSigningKey(kid: String, audit: NewAuditEvent?) async throws -> SigningKey {
         try await transaction { connection in
-            try await self.execute(connection, "SELECT pg_advisory_xact_lock(\(Self.signingKeyLock))")
-            let now = try await self.now(connection)
-            guard var key = try await self.signingKey(connection, kid: kid) else {
-                throw StorageError(.notFound, "no signing key with id \(kid.prefix(64))")
+            let now = try await self.lockSigningKeys(connection)
+            let step = try SigningKeySteps.retire(try await self.signingKey(connection, kid: kid), kid: kid, at: now)
+            if step.changed {
+                try await self.markRetired(connection, step.key)
+                if let audit { try await self.insertAudit(connection, audit, at: now) }
             }
-            guard key.status == .active else { return key }
-            try await self.execute(connection, "UPDATE tmws_signing_keys SET status = 'retired', retired_at = \(now.postgres) WHERE kid = \(kid)")
-            if let audit { try await self.insertAudit(connection, audit, at: now) }
-            key.status = .retired
-            key.retiredAt = now
-            return key
+            return step.key
         }
     }
 
     public func removeSigningKey(kid: String, audit: NewAuditEvent?) async throws -> SigningKey {
         try await transaction { connection in
-            try await self.execute(connection, "SELECT pg_advisory_xact_lock(\(Self.signingKeyLock))")
-            let now = try await self.now(connection)
-            guard let key = try await self.signingKey(connection, kid: kid) else {
-                throw StorageError(.notFound, "no signing key with id \(kid.prefix(64))")
-            }
-            guard key.status == .retired else {
-                throw StorageError(.conflict, "signing key \(kid.prefix(64)) is active; retire it (or rotate) before removing it")
-            }
+            let now = try await self.lockSigningKeys(connection)
+            let key = try SigningKeySteps.remove(try await self.signingKey(connection, kid: kid), kid: kid)
             try await self.execute(connection, "DELETE FROM tmws_signing_keys WHERE kid = \(kid)")
             if let audit { try await self.insertAudit(connection, audit, at: now) }
             return key
         }
+    }
+
+    /// Takes the signing-key lock for the transaction and reads the time after it.
+    private func lockSigningKeys(_ connection: PostgresConnection) async throws -> Date {
+        try await execute(connection, "SELECT pg_advisory_xact_lock(\(Self.signingKeyLock))")
+        return try await now(connection)
+    }
+
+    private func markRetired(_ connection: PostgresConnection, _ key: SigningKey) async throws {
+        try await execute(
+            connection, "UPDATE tmws_signing_keys SET status = 'retired', retired_at = \(key.retiredAt?.postgres) WHERE kid = \(key.kid)")
     }
 
     func activeSigningKey(_ connection: PostgresConnection) async throws -> SigningKey? {

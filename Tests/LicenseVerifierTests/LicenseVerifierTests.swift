@@ -182,18 +182,14 @@ import Testing
         }
     }
 
-    static func payload(of token: String) -> String {
-        let part = String(token.split(separator: ".")[1])
-        let padded =
-            part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            + String(repeating: "=", count: (4 - part.count % 4) % 4)
-        return String(decoding: Data(base64Encoded: padded) ?? Data(), as: UTF8.self)
-    }
+    static func payload(of token: String) -> String { segment(1, of: token) }
 
-    static func header(of token: String) -> String {
-        let part = String(token.split(separator: ".")[0])
-        let padded =
-            part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    static func header(of token: String) -> String { segment(0, of: token) }
+
+    /// One segment of a token, base64url-decoded, as text.
+    static func segment(_ index: Int, of token: String) -> String {
+        let part = String(token.split(separator: ".")[index])
+        let padded = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             + String(repeating: "=", count: (4 - part.count % 4) % 4)
         return String(decoding: Data(base64Encoded: padded) ?? Data(), as: UTF8.self)
     }

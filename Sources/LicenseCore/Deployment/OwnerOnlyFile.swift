@@ -1,6 +1,10 @@
 import Foundation
 import TMWSStorage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Files only their owner may read (mode 0600): API keys and signing secrets.
 ///
 /// Both ways of writing one guard against what another local user could plant:

@@ -19,54 +19,44 @@ extension SQLiteStore: SigningKeyStore {
         _ key: NewSigningKey, retiringActive: Bool, audit: @escaping @Sendable (SigningKey?) -> NewAuditEvent?
     ) async throws -> (added: SigningKey, retired: SigningKey?) {
         try await write { db, now in
-            var retired = try Self.activeSigningKey(db)
-            if let active = retired {
-                guard retiringActive else {
-                    throw StorageError(.conflict, "signing key \(active.kid) is active; rotate instead of creating another")
-                }
-                try db.execute(
-                    sql: "UPDATE tmws_signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now.sqlText, active.kid])
-                retired?.status = .retired
-                retired?.retiredAt = now
-            }
-            guard try Self.signingKey(db, kid: key.kid) == nil else {
-                throw StorageError(.conflict, "a signing key with id \(key.kid) exists")
-            }
+            let step = try SigningKeySteps.add(
+                key, active: try Self.activeSigningKey(db), kidTaken: try Self.signingKey(db, kid: key.kid) != nil,
+                retiringActive: retiringActive, at: now)
+            if let retired = step.retired { try Self.markRetired(db, retired) }
             try db.execute(
                 sql: """
                     INSERT INTO tmws_signing_keys (kid, public_key, sealed_private_key, status, created_at)
                     VALUES (?, ?, ?, 'active', ?)
                     """,
                 arguments: [key.kid, key.publicKey, key.sealedPrivateKey, now.sqlText])
-            if let event = audit(retired) { try Self.insertAudit(db, event, at: now) }
-            let added = SigningKey(
-                kid: key.kid, publicKey: key.publicKey, sealedPrivateKey: key.sealedPrivateKey, status: .active, createdAt: now)
-            return (added, retired)
+            if let event = audit(step.retired) { try Self.insertAudit(db, event, at: now) }
+            return step
         }
     }
 
     public func retireSigningKey(kid: String, audit: NewAuditEvent?) async throws -> SigningKey {
         try await write { db, now in
-            guard var key = try Self.signingKey(db, kid: kid) else { throw StorageError(.notFound, "no signing key with id \(kid.prefix(64))") }
-            guard key.status == .active else { return key }
-            try db.execute(sql: "UPDATE tmws_signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now.sqlText, kid])
-            if let audit { try Self.insertAudit(db, audit, at: now) }
-            key.status = .retired
-            key.retiredAt = now
-            return key
+            let step = try SigningKeySteps.retire(try Self.signingKey(db, kid: kid), kid: kid, at: now)
+            if step.changed {
+                try Self.markRetired(db, step.key)
+                if let audit { try Self.insertAudit(db, audit, at: now) }
+            }
+            return step.key
         }
     }
 
     public func removeSigningKey(kid: String, audit: NewAuditEvent?) async throws -> SigningKey {
         try await write { db, now in
-            guard let key = try Self.signingKey(db, kid: kid) else { throw StorageError(.notFound, "no signing key with id \(kid.prefix(64))") }
-            guard key.status == .retired else {
-                throw StorageError(.conflict, "signing key \(kid.prefix(64)) is active; retire it (or rotate) before removing it")
-            }
+            let key = try SigningKeySteps.remove(try Self.signingKey(db, kid: kid), kid: kid)
             try db.execute(sql: "DELETE FROM tmws_signing_keys WHERE kid = ?", arguments: [kid])
             if let audit { try Self.insertAudit(db, audit, at: now) }
             return key
         }
+    }
+
+    static func markRetired(_ db: Database, _ key: SigningKey) throws {
+        try db.execute(
+            sql: "UPDATE tmws_signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [key.retiredAt?.sqlText, key.kid])
     }
 
     static func activeSigningKey(_ db: Database) throws -> SigningKey? {
