@@ -189,7 +189,8 @@ import Testing
     /// One segment of a token, base64url-decoded, as text.
     static func segment(_ index: Int, of token: String) -> String {
         let part = String(token.split(separator: ".")[index])
-        let padded = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let padded =
+            part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             + String(repeating: "=", count: (4 - part.count % 4) % 4)
         return String(decoding: Data(base64Encoded: padded) ?? Data(), as: UTF8.self)
     }
