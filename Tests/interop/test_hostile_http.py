@@ -515,6 +515,17 @@ def test_hostile_input_over_http(battery, capsys):
         (viewer, "generate_license_key", {"tier": "PRO"}, denied, check(viewer_id, "DENY")),
         # validate_license_key: garbage that fits the schema is a verdict, recorded like any attempt.
         (viewer, "validate_license_key", {}, invalid, NOTHING),
+        # checkout_license: every bound refused before anything is written
+        (viewer, "checkout_license", {}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": MEGABYTE}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "ttl_seconds": 3599}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "ttl_seconds": 7_776_001}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "ttl_seconds": "7d"}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "audience": ""}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "audience": "a" * 257}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "fingerprint": "caf\u00e9"}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "fingerprint": "a\nb"}, invalid, NOTHING),
+        (viewer, "checkout_license", {"key": "TMWS-PRO-x", "kid": "mine"}, invalid, NOTHING),
         (viewer, "validate_license_key", {"key": MEGABYTE}, invalid, NOTHING),
         (viewer, "validate_license_key", {"key": "k" * 257}, invalid, NOTHING),
         (viewer, "validate_license_key", {"key": ["TMWS"]}, invalid, NOTHING),
@@ -838,7 +849,7 @@ def test_hostile_input_over_http(battery, capsys):
 
     def listed(reply):
         result = modern_result(reply)
-        assert len(result["tools"]) == 8 and (result["ttlMs"], result["cacheScope"]) == (3_600_000, "public")
+        assert len(result["tools"]) == 9 and (result["ttlMs"], result["cacheScope"]) == (3_600_000, "public")
     b.run("modern: tools/list", lambda: http_.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, viewer), listed)
 
     # --- Sessions and HTTP framing --------------------------------------------------------------

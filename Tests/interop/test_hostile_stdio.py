@@ -263,7 +263,7 @@ def test_legacy_stdio(deployment):
 
     result = server.call(3, "whoami", {}, meta=False)["result"]
     assert result["structuredContent"]["name"] == "viewer-1" and "resultType" not in result, result
-    assert len(server.request(4, "tools/list", meta=False)["result"]["tools"]) == 8
+    assert len(server.request(4, "tools/list", meta=False)["result"]["tools"]) == 9
     assert server.request(5, "ping", meta=False)["result"] == {}
     assert server.request(6, "no/such/method", meta=False)["error"]["code"] == -32601
     assert server.call(7, "no_such_tool", {}, meta=False)["error"]["code"] == -32602
