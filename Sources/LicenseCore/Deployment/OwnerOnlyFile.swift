@@ -1,10 +1,6 @@
 import Foundation
 import TMWSStorage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Files only their owner may read (mode 0600): API keys and signing secrets.
 ///
 /// Both ways of writing one guard against what another local user could plant:
@@ -61,13 +57,10 @@ enum OwnerOnlyFile {
         if !FileManager.default.fileExists(atPath: directory), let problem = Directories.create(directory) {
             throw ConfigurationError(.fileAccess, "\(problem) (for \(path))")
         }
-        var info = stat()
-        guard stat(directory, &info) == 0 else {
+        guard let othersMayWrite = Directories.othersMayWrite(directory) else {
             throw ConfigurationError(.fileAccess, "cannot use the directory \(directory) for \(path): \(systemMessage())")
         }
-        let othersMayWrite = info.st_mode & S_IWOTH != 0
-        let stickyAndOurs = info.st_mode & S_ISVTX != 0 && info.st_uid == geteuid()
-        if othersMayWrite && !stickyAndOurs {
+        if othersMayWrite {
             throw ConfigurationError(
                 .fileAccess,
                 "refusing to write \(path): every user may write to its directory \(directory); "

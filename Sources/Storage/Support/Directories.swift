@@ -19,4 +19,15 @@ package enum Directories {
         }
         return nil
     }
+
+    /// Whether every user may write into the directory at `path` (unless it is sticky and owned by
+    /// the caller, like a private `/tmp` of one's own): where an owner-only file must not be written.
+    /// - Returns: `nil` when the directory cannot be examined (the system's reason is in `errno`).
+    package static func othersMayWrite(_ path: String) -> Bool? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let othersMayWrite = info.st_mode & S_IWOTH != 0
+        let stickyAndOurs = info.st_mode & S_ISVTX != 0 && info.st_uid == geteuid()
+        return othersMayWrite && !stickyAndOurs
+    }
 }
