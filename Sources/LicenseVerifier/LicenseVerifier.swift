@@ -13,7 +13,7 @@ import JWTKit
 ///
 /// let verifier = try LicenseVerifier(jwks: jwksData, issuer: "tmws",
 ///                                    clock: FileVerifierClock(path: supportDirectory + "/clock"))
-/// let result = await verifier.verify(token, audience: "desktop-app", fingerprint: machineID)
+/// let result = verifier.verify(token, audience: "desktop-app", fingerprint: machineID)
 /// if let license = result.license, license.tier == "PRO" { enableProFeatures() }
 /// ```
 ///
@@ -33,8 +33,11 @@ public struct LicenseVerifier: Sendable {
     /// How far `iat` and `nbf` may lie after `now` (clocks differ a little).
     public let leeway: TimeInterval
 
-    private let keys: JWTKeyCollection
+    /// jwt-kit's EdDSA algorithm for each key id, taken from a `JWTKeyCollection` once, so that a
+    /// verification is a plain call (no actor hop, no second parse of the token).
+    private let algorithms: [String: any JWTAlgorithm]
     private let clock: (any VerifierClock)?
+    private static let parser = DefaultJWTParser()
 
     /// - Parameters:
     ///   - jwks: the deployment's JSON Web Key Set (its `/.well-known/jwks.json`, or what
@@ -58,13 +61,20 @@ public struct LicenseVerifier: Sendable {
     ) async throws(LicenseVerifierError) {
         guard !keySet.keys.isEmpty else { throw LicenseVerifierError("the key set holds no Ed25519 signature key") }
         let keys = JWTKeyCollection()
+        var algorithms: [String: any JWTAlgorithm] = [:]
         for key in keySet.keys {
-            guard let bytes = Base64URL.decode(key.x), let publicKey = try? EdDSA.PublicKey(x: key.x, curve: .ed25519), bytes.count == 32 else {
+            guard let bytes = Base64URL.decode(key.x), bytes.count == 32, let publicKey = try? EdDSA.PublicKey(x: key.x, curve: .ed25519) else {
                 throw LicenseVerifierError("key \(key.kid.prefix(64)) is not an Ed25519 public key")
             }
-            await keys.add(eddsa: publicKey, kid: JWKIdentifier(string: key.kid))
+            let kid = JWKIdentifier(string: key.kid)
+            await keys.add(eddsa: publicKey, kid: kid)
+            do {
+                algorithms[key.kid] = try await keys.getKey(for: kid, alg: LicenseTokenClaims.algorithm)
+            } catch {
+                throw LicenseVerifierError("key \(key.kid.prefix(64)) cannot verify: \(error)")
+            }
         }
-        self.keys = keys
+        self.algorithms = algorithms
         self.keyIDs = Set(keySet.keys.map(\.kid))
         self.issuer = issuer
         self.clock = clock
@@ -80,18 +90,19 @@ public struct LicenseVerifier: Sendable {
     ///     audience, when none is given) is `WRONG_AUDIENCE`. A token that names none is for anyone.
     ///   - fingerprint: this machine's fingerprint; a token bound to another (or bound when none is
     ///     given) is `FINGERPRINT_MISMATCH`. A token bound to no machine passes.
-    public func verify(_ token: String, now: Date = Date(), audience: String? = nil, fingerprint: String? = nil) async -> LicenseVerification {
-        guard let header = Self.header(of: token) else { return LicenseVerification(.malformed) }
-        guard keyIDs.contains(header.kid) else { return LicenseVerification(.unknownKey) }
-        let claims: LicenseTokenClaims
-        do {
-            claims = try await keys.verify(header.token, as: LicenseTokenClaims.self)
-        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+    public func verify(_ token: String, now: Date = Date(), audience: String? = nil, fingerprint: String? = nil) -> LicenseVerification {
+        guard let shaped = Self.shaped(token) else { return LicenseVerification(.malformed) }
+        // jwt-kit's parser decodes the header and the claims once; nothing is trusted before the
+        // header is checked and the signature verified.
+        guard let (header, claims, signature) = try? Self.parser.parse(shaped.token, as: LicenseTokenClaims.self),
+            header.alg == LicenseTokenClaims.algorithm, header.typ == LicenseTokenClaims.type, header.fields["crit"] == nil,
+            let kid = header.kid, !kid.isEmpty, signature.count == 64
+        else { return LicenseVerification(.malformed) }
+        guard let algorithm = algorithms[kid] else { return LicenseVerification(.unknownKey) }
+        guard (try? algorithm.verify(signature, signs: shaped.token[..<shaped.signingInputEnd])) == true else {
             return LicenseVerification(.badSignature)
-        } catch {
-            return LicenseVerification(.malformed)
         }
-        return decide(claims, kid: header.kid, now: now, audience: audience, fingerprint: fingerprint)
+        return decide(claims, kid: kid, now: now, audience: audience, fingerprint: fingerprint)
     }
 
     /// The checks on an authentic token's claims, in the documented order.
@@ -126,23 +137,25 @@ public struct LicenseVerifier: Sendable {
                 tokenID: claims.tokenID, audience: claims.audience, fingerprint: claims.fingerprint))
     }
 
-    /// The header's `kid` when the token has the shape and header of a license token: at most
-    /// ``maximumTokenBytes``, three non-empty base64url segments, and a header with exactly
-    /// `alg: EdDSA`, `typ: tmws-license+jwt`, a string `kid` and no `crit`.
-    static func header(of text: String) -> (kid: String, token: String)? {
+    /// The token's bytes when it has the shape of a JWS compact serialization: at most
+    /// ``maximumTokenBytes`` once trimmed, three non-empty segments of base64url characters (no
+    /// padding), and where the signing input (`header.payload`) ends.
+    static func shaped(_ text: String) -> (token: [UInt8], signingInputEnd: Int)? {
         guard text.utf8.count <= maximumTokenBytes + 64 else { return nil }
-        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard token.utf8.count <= maximumTokenBytes else { return nil }
-        let segments = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }),
-            let headerBytes = Base64URL.decode(String(decoding: segments[0], as: UTF8.self)),
-            Base64URL.decode(String(decoding: segments[1], as: UTF8.self)) != nil,
-            let signature = Base64URL.decode(String(decoding: segments[2], as: UTF8.self)), signature.count == 64,
-            let header = try? JSONDecoder().decode(JWTHeader.self, from: Data(headerBytes))
-        else { return nil }
-        guard header.alg == LicenseTokenClaims.algorithm, header.typ == LicenseTokenClaims.type, header.fields["crit"] == nil,
-            let kid = header.kid, !kid.isEmpty
-        else { return nil }
-        return (kid, token)
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return nil }
+        let token = Array(utf8[first...last])
+        guard token.count <= maximumTokenBytes else { return nil }
+        var dots: [Int] = []
+        for (index, byte) in token.enumerated() {
+            switch byte {
+            case 0x41...0x5a, 0x61...0x7a, 0x30...0x39, 0x2d, 0x5f: continue
+            case 0x2e where dots.count < 2: dots.append(index)
+            default: return nil
+            }
+        }
+        guard dots.count == 2, dots[0] > 0, dots[1] > dots[0] + 1, dots[1] < token.count - 1 else { return nil }
+        return (token, dots[1])
     }
 }

@@ -51,7 +51,7 @@ import Testing
         let created = try await s.f.auditEvents(.signingKeyCreated)
         #expect(created.count == 1 && created[0].details["kid"] == checkout.keyID && created[0].details["reason"] == "first checkout")
 
-        let verified = await (try await s.verifier()).verify(token, now: s.f.clock.date, audience: "desktop", fingerprint: "m-1")
+        let verified = (try await s.verifier()).verify(token, now: s.f.clock.date, audience: "desktop", fingerprint: "m-1")
         #expect(verified.code == .valid)
         let license = try #require(verified.license)
         #expect(license.licenseID == generated.license.id && license.tier == "PRO" && license.namespace == "acme")
@@ -88,7 +88,7 @@ import Testing
         let hour = try await s.f.service.checkoutLicense(as: s.viewer, key: perpetual.key, ttl: 3600)
         #expect(hour.expiresAt == Date(timeIntervalSince1970: now + 3600))
         let token = try #require(hour.token)
-        #expect(await (try await s.verifier()).verify(token, now: s.f.clock.date).license?.licenseExpiresAt == nil)
+        #expect((try await s.verifier()).verify(token, now: s.f.clock.date).license?.licenseExpiresAt == nil)
         // Out of bounds: refused before anything is recorded.
         let before = try await s.f.usageCounts().total
         for (ttl, audience, fingerprint) in [
@@ -119,14 +119,14 @@ import Testing
         let new = try await s.f.service.checkoutLicense(as: s.viewer, key: generated.key)
         #expect(new.keyID == second.kid)
         var verifier = try await s.verifier()
-        #expect(await verifier.verify(old, now: s.f.clock.date).code == .valid, "a retired key keeps verifying")
-        #expect(await verifier.verify(try #require(new.token), now: s.f.clock.date).code == .valid)
+        #expect(verifier.verify(old, now: s.f.clock.date).code == .valid, "a retired key keeps verifying")
+        #expect(verifier.verify(try #require(new.token), now: s.f.clock.date).code == .valid)
 
         let removeActive = await #expect(throws: LicenseError.self) { _ = try await s.keys.remove(as: s.admin, kid: second.kid) }
         #expect(removeActive?.code == .invalidArgument)
         #expect(try await s.keys.remove(as: s.admin, kid: first.kid).kid == first.kid)
         verifier = try await s.verifier()
-        #expect(await verifier.verify(old, now: s.f.clock.date).code == .unknownKey)
+        #expect(verifier.verify(old, now: s.f.clock.date).code == .unknownKey)
 
         // Retire the active key: checkouts stop, and record nothing, until an admin rotates.
         #expect(try await s.keys.retire(as: s.admin, kid: second.kid).status == .retired)
@@ -182,7 +182,7 @@ import Testing
         let keySet = try await s.keys.publicKeySet()
         let ours = try await LicenseVerifier(keySet: keySet, issuer: "licenses.example.com")
         let theirs = try await LicenseVerifier(keySet: keySet)
-        #expect(await ours.verify(token, now: s.f.clock.date).code == .valid)
-        #expect(await theirs.verify(token, now: s.f.clock.date).code == .wrongIssuer)
+        #expect(ours.verify(token, now: s.f.clock.date).code == .valid)
+        #expect(theirs.verify(token, now: s.f.clock.date).code == .wrongIssuer)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let f = await TokenFactory()
         let v = try await verifier(f)
         let token = try await f.sign(TokenFactory.claims(audience: "desktop", fingerprint: "machine-1"))
-        let result = await v.verify(token, now: now.addingTimeInterval(3600), audience: "desktop", fingerprint: "machine-1")
+        let result = v.verify(token, now: now.addingTimeInterval(3600), audience: "desktop", fingerprint: "machine-1")
         #expect(result.code == .valid)
         let license = try #require(result.license)
         #expect(license.licenseID.uuidString.lowercased() == "550e8400-e29b-41d4-a716-446655440000")
@@ -25,7 +25,7 @@ import Testing
         #expect(license.tokenExpiresAt == now.addingTimeInterval(7 * 86_400))
         #expect(license.licenseExpiresAt == now.addingTimeInterval(365 * 86_400))
         // Spaces and a line break around the token are not part of it.
-        #expect(await v.verify(" \(token)\n", now: now, audience: "desktop", fingerprint: "machine-1").code == .valid)
+        #expect(v.verify(" \(token)\n", now: now, audience: "desktop", fingerprint: "machine-1").code == .valid)
     }
 
     @Test func eachClaimEarnsItsCode() async throws {
@@ -36,7 +36,7 @@ import Testing
         ) async throws
             -> LicenseVerification.Code
         {
-            await v.verify(try await f.sign(claims), now: time ?? now, audience: audience, fingerprint: fingerprint).code
+            v.verify(try await f.sign(claims), now: time ?? now, audience: audience, fingerprint: fingerprint).code
         }
         #expect(try await code(TokenFactory.claims(issuer: "someone-else")) == .wrongIssuer)
         #expect(try await code(TokenFactory.claims(issuedAt: now.addingTimeInterval(3600))) == .notYetValid)
@@ -57,21 +57,21 @@ import Testing
         let clock = InMemoryVerifierClock()
         let v = try await verifier(f, clock: clock)
         let token = try await f.sign()
-        #expect(await v.verify(token, now: now.addingTimeInterval(6 * 86_400)).code == .valid)
+        #expect(v.verify(token, now: now.addingTimeInterval(6 * 86_400)).code == .valid)
         // Turned back by a day, to before the token's expiry: noticed.
-        #expect(await v.verify(token, now: now.addingTimeInterval(5 * 86_400)).code == .clockRollback)
+        #expect(v.verify(token, now: now.addingTimeInterval(5 * 86_400)).code == .clockRollback)
         // A few minutes back is within the tolerance.
-        #expect(await v.verify(token, now: now.addingTimeInterval(6 * 86_400 - 120)).code == .valid)
+        #expect(v.verify(token, now: now.addingTimeInterval(6 * 86_400 - 120)).code == .valid)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmws-clock-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.path + "/clock"
         let persisted = try await verifier(f, clock: FileVerifierClock(path: path))
-        #expect(await persisted.verify(token, now: now.addingTimeInterval(6 * 86_400)).code == .valid)
+        #expect(persisted.verify(token, now: now.addingTimeInterval(6 * 86_400)).code == .valid)
         // After a restart (a new clock read from the file) turning the clock back is still noticed.
         let restarted = try await verifier(f, clock: FileVerifierClock(path: path))
-        #expect(await restarted.verify(token, now: now.addingTimeInterval(86_400)).code == .clockRollback)
+        #expect(restarted.verify(token, now: now.addingTimeInterval(86_400)).code == .clockRollback)
     }
 
     @Test func keysAndSignaturesAreChecked() async throws {
@@ -79,19 +79,19 @@ import Testing
         let v = try await verifier(f, others: [other])
         let token = try await f.sign()
         // Signed by a key the set does not hold: its kid is unknown.
-        #expect(await v.verify(try await stranger.sign(), now: now).code == .unknownKey)
+        #expect(v.verify(try await stranger.sign(), now: now).code == .unknownKey)
         // The kid swapped to another known key: that key's signature check fails.
         let swapped = try f.raw(
             header: #"{"alg":"EdDSA","typ":"tmws-license+jwt","kid":"\#(other.kid)"}"#, payload: Self.payload(of: token))
-        #expect(await v.verify(swapped, now: now).code == .badSignature)
+        #expect(v.verify(swapped, now: now).code == .badSignature)
         // A changed claim: the signature no longer covers it.
         let parts = token.split(separator: ".").map(String.init)
         let changed = Self.payload(of: token).replacingOccurrences(of: #""tier":"PRO""#, with: #""tier":"ENTERPRISE""#)
         #expect(changed != Self.payload(of: token))
-        #expect(await v.verify(parts[0] + "." + TokenFactory.b64(Array(changed.utf8)) + "." + parts[2], now: now).code == .badSignature)
+        #expect(v.verify(parts[0] + "." + TokenFactory.b64(Array(changed.utf8)) + "." + parts[2], now: now).code == .badSignature)
         // A signature from another key under this kid.
         let forged = try stranger.raw(header: Self.header(of: token), payload: Self.payload(of: token))
-        #expect(await v.verify(forged, now: now).code == .badSignature)
+        #expect(v.verify(forged, now: now).code == .badSignature)
     }
 
     /// The classic attacks: each is refused with its code before any key is used, and none crashes.
@@ -133,9 +133,9 @@ import Testing
             ("exp 1e308", try f.raw(header: Self.header(of: token), payload: payload.replacingOccurrences(of: #""exp":"#, with: #""exp":1e308,"old":"#))),
         ]
         for (label, text) in cases {
-            #expect(await v.verify(text, now: now).code == .malformed, "\(label)")
+            #expect(v.verify(text, now: now).code == .malformed, "\(label)")
         }
-        #expect(await v.verify(token, now: now).code == .valid, "the untouched token still verifies")
+        #expect(v.verify(token, now: now).code == .valid, "the untouched token still verifies")
     }
 
     @Test func keySetsAreReadStrictly() async throws {
@@ -150,7 +150,7 @@ import Testing
         #expect(set.keys == [f.publicKey])
         let v = try await LicenseVerifier(jwks: Data(mixed.utf8))
         #expect(v.keyIDs == [f.kid])
-        #expect(await v.verify(try await f.sign(), now: now).code == .valid)
+        #expect(v.verify(try await f.sign(), now: now).code == .valid)
         // The published form: OKP, Ed25519, sig, EdDSA, and the RFC 7638 thumbprint as kid.
         let json = try #require(try JSONSerialization.jsonObject(with: TokenFactory.jwks([f.publicKey])) as? [String: [[String: String]]])
         #expect(json["keys"]?.first == ["kty": "OKP", "crv": "Ed25519", "x": f.publicKey.x, "kid": f.kid, "use": "sig", "alg": "EdDSA"])
@@ -172,13 +172,13 @@ import Testing
         let kid = PublicKeySet.Key.thumbprint(publicKey: bytes) { Array(SHA256.hash(data: $0)) }
         let verifier = try await LicenseVerifier(keySet: PublicKeySet(keys: [PublicKeySet.Key(kid: kid, publicKey: bytes)]))
         let now = Date(timeIntervalSince1970: 1_796_652_000)
-        let valid = await verifier.verify(try token("valid.jwt"), now: now, audience: "desktop", fingerprint: "machine-7f3a")
+        let valid = verifier.verify(try token("valid.jwt"), now: now, audience: "desktop", fingerprint: "machine-7f3a")
         #expect(valid.code == .valid && valid.license?.licenseExpiresAt == Date(timeIntervalSince1970: 1_827_619_200))
-        #expect(await verifier.verify(try token("perpetual.jwt"), now: now).license?.licenseExpiresAt == nil)
+        #expect(verifier.verify(try token("perpetual.jwt"), now: now).license?.licenseExpiresAt == nil)
         #expect(
-            await verifier.verify(try token("expired.jwt"), now: now.addingTimeInterval(1), audience: "desktop", fingerprint: "machine-7f3a").code == .expired)
+            verifier.verify(try token("expired.jwt"), now: now.addingTimeInterval(1), audience: "desktop", fingerprint: "machine-7f3a").code == .expired)
         for name in ["hs256.jwt", "none.jwt", "crit.jwt"] {
-            #expect(await verifier.verify(try token(name), now: now, audience: "desktop", fingerprint: "machine-7f3a").code == .malformed, "\(name)")
+            #expect(verifier.verify(try token(name), now: now, audience: "desktop", fingerprint: "machine-7f3a").code == .malformed, "\(name)")
         }
     }
 

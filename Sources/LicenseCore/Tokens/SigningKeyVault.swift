@@ -18,16 +18,21 @@ import TMWSStorage
 /// only, per kid.
 final class SigningKeyVault: Sendable {
     private let sealingKey: SymmetricKey
-    /// Unsealed keys by kid, and the collection that signs with them.
-    private let unsealed: Mutex<[String: Curve25519.Signing.PrivateKey]>
-    private let keys = JWTKeyCollection()
+    /// For each unsealed key: jwt-kit's EdDSA algorithm over it and the token header's base64url
+    /// (fixed per key), so that signing is a plain call with no actor hop.
+    private let signers: Mutex<[String: Signer]>
 
-    static let sealPrefix = "v1."
+    struct Signer: Sendable {
+        let algorithm: any JWTAlgorithm
+        let encodedHeader: String
+    }
 
     init(secret: SigningSecret) {
         sealingKey = secret.key
-        unsealed = Mutex([:])
+        signers = Mutex([:])
     }
+
+    static let sealPrefix = "v1."
 
     /// A new key pair from `random`, sealed: what the store keeps.
     func newKey(random: any SecureRandom) throws -> NewSigningKey {
@@ -39,27 +44,45 @@ final class SigningKeyVault: Sendable {
         return NewSigningKey(kid: kid, publicKey: Base64URL.encode(publicKey), sealedPrivateKey: Self.sealPrefix + Base64URL.encode(combined))
     }
 
-    /// Signs `claims` with a stored key, unsealing it on first use.
+    /// Signs `claims` with a stored key, unsealing it on first use: the JWS compact serialization
+    /// `BASE64URL(header).BASE64URL(claims).BASE64URL(signature)`, the signature made by jwt-kit's
+    /// EdDSA algorithm.
     /// - Throws: `internalError` when the key cannot be unsealed (sealed under another secret, or changed).
     func sign(_ claims: LicenseTokenClaims, with key: SigningKey) async throws -> String {
-        try await ensureUnsealed(key)
-        var header = JWTHeader()
-        header.typ = LicenseTokenClaims.type
-        header.alg = LicenseTokenClaims.algorithm
-        return try await keys.sign(claims, kid: JWKIdentifier(string: key.kid), header: header)
+        let signer = try await ensureUnsealed(key)
+        let payload = try Self.encoder.encode(claims)
+        let signingInput = signer.encodedHeader + "." + Base64URL.encode(payload)
+        let signature = try signer.algorithm.sign(Array(signingInput.utf8))
+        return signingInput + "." + Base64URL.encode(signature)
     }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     /// Unseals a stored key (once per kid), so that signing with it cannot fail afterwards.
     /// - Throws: `internalError` when the key cannot be unsealed (sealed under another secret, or changed).
-    func ensureUnsealed(_ key: SigningKey) async throws {
-        if unsealed.withLock({ $0[key.kid] != nil }) { return }
+    @discardableResult
+    func ensureUnsealed(_ key: SigningKey) async throws -> Signer {
+        if let signer = signers.withLock({ $0[key.kid] }) { return signer }
         let privateKey = try unseal(key)
-        let added = unsealed.withLock { cache -> Bool in
-            guard cache[key.kid] == nil else { return false }
-            cache[key.kid] = privateKey
-            return true
+        let keys = JWTKeyCollection()
+        let kid = JWKIdentifier(string: key.kid)
+        await keys.add(eddsa: EdDSA.PrivateKey(backing: privateKey), kid: kid)
+        var header = JWTHeader()
+        header.alg = LicenseTokenClaims.algorithm
+        header.kid = key.kid
+        header.typ = LicenseTokenClaims.type
+        let signer = Signer(
+            algorithm: try await keys.getKey(for: kid, alg: LicenseTokenClaims.algorithm),
+            encodedHeader: Base64URL.encode(try Self.encoder.encode(header)))
+        return signers.withLock { cache in
+            if let existing = cache[key.kid] { return existing }
+            cache[key.kid] = signer
+            return signer
         }
-        if added { await keys.add(eddsa: EdDSA.PrivateKey(backing: privateKey), kid: JWKIdentifier(string: key.kid)) }
     }
 
     func unseal(_ key: SigningKey) throws -> Curve25519.Signing.PrivateKey {

@@ -12,7 +12,7 @@ else {
 }
 let clock = FileVerifierClock(path: NSTemporaryDirectory() + "offline-check.clock")
 let verifier = try await LicenseVerifier(jwks: jwks, issuer: "tmws", clock: clock)
-let result = await verifier.verify(
+let result = verifier.verify(
     token, audience: arguments.count > 3 ? arguments[3] : nil, fingerprint: arguments.count > 4 ? arguments[4] : nil)
 if let license = result.license {
     print("VALID: \(license.tier) license \(license.licenseID.uuidString.lowercased()), token expires \(license.tokenExpiresAt)")
