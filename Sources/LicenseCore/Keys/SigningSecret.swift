@@ -18,7 +18,9 @@ public struct SigningSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     public let source: String
 
     /// Wraps secret bytes.
-    /// - Parameter source: where they came from (see ``source``).
+    /// - Parameters:
+    ///   - bytes: the secret.
+    ///   - source: where they came from (see ``source``).
     /// - Throws: ``ConfigurationError`` when shorter than ``minimumLength``.
     public init(_ bytes: some Sequence<UInt8>, source: String = "given by the application") throws(ConfigurationError) {
         let bytes = Array(bytes)

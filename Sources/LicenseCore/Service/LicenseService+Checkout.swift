@@ -20,6 +20,8 @@ extension LicenseService {
     /// app only through that expiry: a revoked, expired or inactive license cannot be checked out again.
     ///
     /// - Parameters:
+    ///   - principal: the caller (any role).
+    ///   - key: the license key as presented (spaces and line breaks around it are ignored).
     ///   - ttl: the token's lifetime in seconds, 3600…7,776,000 (default 7 days).
     ///   - audience: the `aud` claim: who the token is for (1–256 printable ASCII bytes).
     ///   - fingerprint: the machine the token is bound to (1–256 printable ASCII bytes).
