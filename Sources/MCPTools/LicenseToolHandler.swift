@@ -86,13 +86,7 @@ public struct LicenseToolHandler: Sendable {
             tool(ToolCatalog.whoami) { _, principal in
                 ToolResults.agent(try await agents.whoami(as: principal))
             },
-            tool(ToolCatalog.checkoutLicense) { args, principal in
-                let checkout = try await service.checkoutLicense(
-                    as: principal, key: try args.requiredString("key", maxLength: 256),
-                    ttl: try args.integer("ttl_seconds", in: 3600...7_776_000).map(TimeInterval.init),
-                    audience: try args.string("audience", maxLength: 256), fingerprint: try args.string("fingerprint", maxLength: 256))
-                return ToolResults.checkout(checkout)
-            },
+            keyedTool(ToolCatalog.checkoutLicense) { args, apiKey in try await checkout(args, apiKey: apiKey) },
             tool(ToolCatalog.queryAuditLog) { args, principal in
                 let filter = AuditFilter(
                     eventType: try args.string("event_type", maxLength: 64).map(AuditEventType.init(rawValue:)), userID: try args.uuid("agent_id"),
@@ -159,6 +153,27 @@ public struct LicenseToolHandler: Sendable {
     /// The hot path: authentication and validation in one storage step
     /// (`LicenseService.validateLicenseKey(apiKey:authenticator:key:featureAccessed:)`).
     /// An argument error is still reported only to an authenticated caller, as for every other tool.
+    /// `checkout_license`: the API key, the active signing key and the validation in one storage step.
+    private func checkout(_ args: ToolArguments, apiKey: String) async throws -> ToolResult {
+        let key: String
+        let ttl: Int?
+        let audience: String?
+        let fingerprint: String?
+        do {
+            key = try args.requiredString("key", maxLength: 256)
+            ttl = try args.integer("ttl_seconds", in: 3600...7_776_000)
+            audience = try args.string("audience", maxLength: 256)
+            fingerprint = try args.string("fingerprint", maxLength: 256)
+        } catch {
+            _ = try await authenticate(apiKey)
+            throw error
+        }
+        let (_, checkout) = try await service.checkoutLicense(
+            apiKey: apiKey, authenticator: authenticator, key: key, ttl: ttl.map(TimeInterval.init), audience: audience,
+            fingerprint: fingerprint)
+        return ToolResults.checkout(checkout)
+    }
+
     private func validate(_ args: ToolArguments, apiKey: String) async throws -> ToolResult {
         let key: String
         let featureAccessed: String?

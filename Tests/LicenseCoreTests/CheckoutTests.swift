@@ -172,6 +172,47 @@ import Testing
         #expect(try await s.f.usageRows(generated.license.id).isEmpty, "a checkout that cannot be signed records nothing")
     }
 
+    /// The one-step form the MCP tool uses (API key, active signing key and validation in one storage
+    /// step where the backend allows it) answers and writes what authenticate + checkout do.
+    @Test(arguments: StoreBackend.allCases)
+    func theAPIKeyFormMatchesTheTwoStepForm(_ backend: StoreBackend) async throws {
+        let s = try await Setup(backend)
+        let authenticator = APIKeyAuthenticator(store: s.f.store, clock: s.f.clock.now)
+        let apiKey = try await authenticator.issueKey(for: s.viewer.agentID).key
+        let generated = try await s.f.generate(by: s.editor, days: 30)
+
+        // The first checkout creates the first key, as the two-step form does.
+        let (principal, first) = try await s.f.service.checkoutLicense(apiKey: apiKey, authenticator: authenticator, key: generated.key)
+        #expect(principal.agentID == s.viewer.agentID && first.validation.code == .valid && first.token != nil)
+        let (_, second) = try await s.f.service.checkoutLicense(
+            apiKey: apiKey, authenticator: authenticator, key: " \(generated.key)\n", ttl: 3600, audience: "desktop")
+        #expect(second.validation.code == .valid && second.keyID == first.keyID)
+        let verified = (try await s.verifier()).verify(try #require(second.token), now: s.f.clock.date, audience: "desktop")
+        #expect(verified.code == .valid && verified.license?.licenseID == generated.license.id)
+        let rows = try await s.f.usageRows(generated.license.id)
+        #expect(rows.count == 2 && rows.allSatisfy { $0.valid && $0.featureAccessed == "checkout" && $0.agentID == s.viewer.agentID })
+        let checks = try await s.f.auditEvents("permission_check").filter { $0.userID == s.viewer.agentID }
+        #expect(checks.count == 2)
+
+        // A wrong API key, and bad bounds: refused, nothing written.
+        let before = try await s.f.usageCounts().total
+        let unauthenticated = await #expect(throws: LicenseError.self) {
+            _ = try await s.f.service.checkoutLicense(apiKey: "tmws_ak_" + String(repeating: "A", count: 43), authenticator: authenticator, key: generated.key)
+        }
+        #expect(unauthenticated?.code == .unauthenticated)
+        let invalid = await #expect(throws: LicenseError.self) {
+            _ = try await s.f.service.checkoutLicense(apiKey: apiKey, authenticator: authenticator, key: generated.key, ttl: 60)
+        }
+        #expect(invalid?.code == .invalidArgument)
+        // No active key (retired by an admin): unavailable, and nothing recorded.
+        _ = try await s.keys.retire(as: s.admin, kid: try #require(first.keyID))
+        let unavailable = await #expect(throws: LicenseError.self) {
+            _ = try await s.f.service.checkoutLicense(apiKey: apiKey, authenticator: authenticator, key: generated.key)
+        }
+        #expect(unavailable?.code == .unavailable)
+        #expect(try await s.f.usageCounts().total == before)
+    }
+
     /// The issuer is configurable and goes into every token.
     @Test func theIssuerIsTheDeployments() async throws {
         let s = try await Setup(.memory)

@@ -64,8 +64,8 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(publicKey.isValidSignature(signature, for: signingInput)) }
     }
 
-    // A checkout against the validation it contains (both after the API key is authenticated, as
-    // the tool runs them; #18 asks for at most 1.3× of a validation on a SQLite file).
+    // A checkout against the validation it contains, each as its tool runs it (the API key resolved
+    // in the same storage step); #18 asks for at most 1.3× of a validation on a SQLite file.
     Benchmark("checkout_license as the tool runs it (SQLite file)", configuration: tokens) { benchmark in
         let fixture = try await Fixtures.shared.sqlite()
         _ = try await fixture.checkoutOnce()

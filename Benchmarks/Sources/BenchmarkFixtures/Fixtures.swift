@@ -95,11 +95,10 @@ public struct Fixture: Sendable {
     /// Group commit's counts, when the store is a SQLite store.
     public var groupCommitStatistics: GroupCommitStatistics? { (store as? SQLiteStore)?.groupCommitStatistics }
 
-    /// A checkout as the MCP tool performs it: authenticate the API key, then
-    /// `checkoutLicense(as:key:)` (the active signing key read, the validation step, the signature).
+    /// A checkout as the MCP tool performs it: the API key, the active signing key and the
+    /// validation in one storage step, then the signature.
     public func checkoutOnce() async throws -> String? {
-        let principal = try await authenticator.authenticate(viewerKey)
-        return try await service.checkoutLicense(as: principal, key: key).token
+        try await service.checkoutLicense(apiKey: viewerKey, authenticator: authenticator, key: key).checkout.token
     }
 
     /// The public key set of this fixture's signing keys (after a first checkout created one).

@@ -75,4 +75,41 @@ public protocol SigningKeyStore: Sendable {
     /// Removes a retired key: tokens it signed stop verifying.
     /// - Throws: `notFound` for an unknown kid; `conflict` for the active key (retire it first).
     func removeSigningKey(kid: String, audit: NewAuditEvent?) async throws -> SigningKey
+
+    /// A checkout's storage step: the API key resolved, the active signing key read and — only when
+    /// one is active — the validation recorded exactly as `LicenseStore.recordAuthenticatedValidation`
+    /// records it, in one transaction where the backend allows it (SQLite). A store that is also a
+    /// `Store` gets a form in separate steps.
+    func recordCheckout<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> CheckoutStep<Check>
+}
+
+/// What a checkout's storage step found (``SigningKeyStore/recordCheckout(apiKeyHash:licenseID:featureAccessed:authorize:decide:)``).
+public enum CheckoutStep<Check: Sendable>: Sendable {
+    /// The API key resolves to no active agent: nothing was written.
+    case unauthenticated
+    /// No signing key is active: nothing was written.
+    case noActiveKey(ResolvedAPIKey)
+    /// The validation was recorded as `recordAuthenticatedValidation` records it, and the active key
+    /// was read in the same step.
+    case recorded(AuthenticatedValidation<Check>, signingKey: SigningKey)
+}
+
+extension SigningKeyStore where Self: Store {
+    /// The checkout step in up to three storage steps (resolve the API key, read the active key,
+    /// record the validation), for backends without a single-transaction form.
+    public func recordCheckout<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (_ agent: Agent?, _ now: Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (_ license: License?, _ now: Date) -> ValidationDecision
+    ) async throws -> CheckoutStep<Check> {
+        guard let key = try await resolveAPIKey(hash: apiKeyHash), key.agent.status == .active else { return .unauthenticated }
+        guard let signingKey = try await activeSigningKey() else { return .noActiveKey(key) }
+        let (check, recorded) = try await recordValidation(
+            licenseID: licenseID, agentID: key.agent.id, featureAccessed: featureAccessed, authorize: authorize, decide: decide)
+        return .recorded(AuthenticatedValidation(key: key, check: check, recorded: recorded), signingKey: signingKey)
+    }
 }

@@ -111,7 +111,7 @@ extension SQLiteStore {
     }
 
     /// The body of a validation, inside the caller's write transaction.
-    private static func recordValidation<Check: Sendable>(
+    static func recordValidation<Check: Sendable>(
         _ db: Database, now: Date, licenseID: UUID?, agent: Agent?, agentID: UUID, featureAccessed: String?,
         authorize: (Agent?, Date) -> AgentCheck<Check>, decide: (License?, Date) -> ValidationDecision
     ) throws -> (check: Check, recorded: RecordedValidation?) {

@@ -54,13 +54,29 @@ extension SQLiteStore: SigningKeyStore {
         }
     }
 
+    /// One write transaction: the API key resolved, the active key read, the validation recorded.
+    public func recordCheckout<Check: Sendable>(
+        apiKeyHash: String, licenseID: UUID?, featureAccessed: String?,
+        authorize: @escaping @Sendable (Agent?, Date) -> AgentCheck<Check>,
+        decide: @escaping @Sendable (License?, Date) -> ValidationDecision
+    ) async throws -> CheckoutStep<Check> {
+        try await write { db, now in
+            guard let key = try Self.fetchResolvedAPIKey(db, hash: apiKeyHash), key.agent.status == .active else { return .unauthenticated }
+            guard let signingKey = try Self.activeSigningKey(db) else { return .noActiveKey(key) }
+            let (check, recorded) = try Self.recordValidation(
+                db, now: now, licenseID: licenseID, agent: key.agent, agentID: key.agent.id, featureAccessed: featureAccessed,
+                authorize: authorize, decide: decide)
+            return .recorded(AuthenticatedValidation(key: key, check: check, recorded: recorded), signingKey: signingKey)
+        }
+    }
+
     static func markRetired(_ db: Database, _ key: SigningKey) throws {
         try db.execute(
             sql: "UPDATE tmws_signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [key.retiredAt?.sqlText, key.kid])
     }
 
     static func activeSigningKey(_ db: Database) throws -> SigningKey? {
-        try Row.fetchOne(db, sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE status = 'active'").map(signingKey)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE status = 'active'")).map(signingKey)
     }
 
     static func signingKey(_ db: Database, kid: String) throws -> SigningKey? {
