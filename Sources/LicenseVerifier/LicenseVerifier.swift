@@ -37,7 +37,7 @@ public struct LicenseVerifier: Sendable {
     /// verification is a plain call (no actor hop, no second parse of the token).
     private let algorithms: [String: any JWTAlgorithm]
     private let clock: (any VerifierClock)?
-    private static let parser = DefaultJWTParser()
+    private static let decoder = JSONDecoder()
 
     /// - Parameters:
     ///   - jwks: the deployment's JSON Web Key Set (its `/.well-known/jwks.json`, or what
@@ -92,14 +92,19 @@ public struct LicenseVerifier: Sendable {
     ///     given) is `FINGERPRINT_MISMATCH`. A token bound to no machine passes.
     public func verify(_ token: String, now: Date = Date(), audience: String? = nil, fingerprint: String? = nil) -> LicenseVerification {
         guard let shaped = Self.shaped(token) else { return LicenseVerification(.malformed) }
-        // jwt-kit's parser decodes the header and the claims once; nothing is trusted before the
-        // header is checked and the signature verified.
-        guard let (header, claims, signature) = try? Self.parser.parse(shaped.token, as: LicenseTokenClaims.self),
-            header.alg == LicenseTokenClaims.algorithm, header.typ == LicenseTokenClaims.type, header.fields["crit"] == nil,
-            let kid = header.kid, !kid.isEmpty, signature.count == 64
+        // The header and the claims are decoded once each; nothing is trusted before the header is
+        // checked and the signature verified (by jwt-kit's EdDSA algorithm, below).
+        let token = shaped.token, dots = shaped.dots
+        guard let headerBytes = Base64URL.decode(bytes: token[..<dots.0]),
+            let header = try? Self.decoder.decode(TokenHeader.self, from: Data(headerBytes)),
+            header.alg == LicenseTokenClaims.algorithm, header.typ == LicenseTokenClaims.type, !header.hasCrit,
+            let kid = header.kid, !kid.isEmpty,
+            let payload = Base64URL.decode(bytes: token[(dots.0 + 1)..<dots.1]),
+            let claims = try? Self.decoder.decode(LicenseTokenClaims.self, from: Data(payload)),
+            let signature = Base64URL.decode(bytes: token[(dots.1 + 1)...]), signature.count == 64
         else { return LicenseVerification(.malformed) }
         guard let algorithm = algorithms[kid] else { return LicenseVerification(.unknownKey) }
-        guard (try? algorithm.verify(signature, signs: shaped.token[..<shaped.signingInputEnd])) == true else {
+        guard (try? algorithm.verify(signature, signs: token[..<dots.1])) == true else {
             return LicenseVerification(.badSignature)
         }
         return decide(claims, kid: kid, now: now, audience: audience, fingerprint: fingerprint)
@@ -139,8 +144,8 @@ public struct LicenseVerifier: Sendable {
 
     /// The token's bytes when it has the shape of a JWS compact serialization: at most
     /// ``maximumTokenBytes`` once trimmed, three non-empty segments of base64url characters (no
-    /// padding), and where the signing input (`header.payload`) ends.
-    static func shaped(_ text: String) -> (token: [UInt8], signingInputEnd: Int)? {
+    /// padding), and where its two periods are.
+    static func shaped(_ text: String) -> (token: [UInt8], dots: (Int, Int))? {
         guard text.utf8.count <= maximumTokenBytes + 64 else { return nil }
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
         let utf8 = text.utf8
@@ -156,6 +161,24 @@ public struct LicenseVerifier: Sendable {
             }
         }
         guard dots.count == 2, dots[0] > 0, dots[1] > dots[0] + 1, dots[1] < token.count - 1 else { return nil }
-        return (token, dots[1])
+        return (token, (dots[0], dots[1]))
+    }
+}
+
+/// The header fields a license token may have, as decoded: `crit` only noted, since any `crit` is refused.
+private struct TokenHeader: Decodable {
+    var alg: String?
+    var kid: String?
+    var typ: String?
+    var hasCrit: Bool
+
+    enum CodingKeys: String, CodingKey { case alg, kid, typ, crit }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        alg = try c.decodeIfPresent(String.self, forKey: .alg)
+        kid = try c.decodeIfPresent(String.self, forKey: .kid)
+        typ = try c.decodeIfPresent(String.self, forKey: .typ)
+        hasCrit = c.contains(.crit)
     }
 }

@@ -109,11 +109,13 @@ enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(bytes: text.utf8) }
+
+    static func decode(bytes text: some Collection<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
+        out.reserveCapacity(text.count * 3 / 4)
         var buffer: UInt32 = 0, bits = 0
-        for c in text.utf8 {
+        for c in text {
             let value: UInt8
             switch c {
             case 0x41...0x5a: value = c - 0x41
