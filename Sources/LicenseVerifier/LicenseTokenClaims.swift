@@ -113,11 +113,106 @@ public struct LicenseTokenClaims: JWTPayload, Hashable {
     /// A NumericDate: a JSON number of seconds, taken as whole seconds (fractions are cut off);
     /// one outside ±2^53 is malformed.
     private static func numericDate(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
-        let seconds = try c.decode(Double.self, forKey: key)
-        guard seconds.isFinite, abs(seconds) < 9_007_199_254_740_992 else {
+        guard let seconds = numericDate(try c.decode(Double.self, forKey: key)) else {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a NumericDate")
         }
+        return seconds
+    }
+
+    private static func numericDate(_ seconds: Double) -> Int64? {
+        guard seconds.isFinite, abs(seconds) < 9_007_199_254_740_992 else { return nil }
         return Int64(seconds.rounded(.down))
+    }
+
+    /// The claims in a token's payload, read exactly as `init(from:)` reads them through
+    /// `JSONDecoder`, by `TokenJSON` (see there why); `nil` when they are malformed. (SPI for the
+    /// tests and the fuzz target, which compare it with `JSONDecoder`.)
+    @_spi(TokenJSON) public init?(json: [UInt8]) {
+        guard let members = TokenJSON.object(json) else { return nil }
+        var issuer: String?, subject: String?, audience: String?, tokenID: String?, tier: String?, namespace: String?
+        var fingerprint: String?, issuedAt: Int64?, notBefore: Int64?, expiresAt: Int64?, licenseExpiresAt: Int64?
+        func required(_ value: TokenJSON.Value) -> String? {
+            guard case .string(let text) = value else { return nil }
+            return text
+        }
+        func optional(_ value: TokenJSON.Value) -> String?? {
+            switch value {
+            case .string(let text): return .some(text)
+            case .null: return .some(nil)
+            default: return nil
+            }
+        }
+        func date(_ value: TokenJSON.Value) -> Int64? {
+            guard case .number(let seconds) = value else { return nil }
+            return Self.numericDate(seconds)
+        }
+        for (name, value) in members {
+            switch name {
+            case "iss": guard let text = required(value) else { return nil }; issuer = text
+            case "sub": guard let text = required(value) else { return nil }; subject = text
+            case "jti": guard let text = required(value) else { return nil }; tokenID = text
+            case "tier": guard let text = required(value) else { return nil }; tier = text
+            case "namespace": guard let text = required(value) else { return nil }; namespace = text
+            case "fingerprint": guard let text = optional(value) else { return nil }; fingerprint = text
+            case "aud":
+                // A string or an array of strings (RFC 7519 §4.1.3); ours is one string.
+                switch value {
+                case .string(let text): audience = text
+                case .null: audience = nil
+                case .strings(let many) where many.count <= 1: audience = many.first
+                default: return nil
+                }
+            case "iat": guard let seconds = date(value) else { return nil }; issuedAt = seconds
+            case "nbf": guard let seconds = date(value) else { return nil }; notBefore = seconds
+            case "exp": guard let seconds = date(value) else { return nil }; expiresAt = seconds
+            case "license_exp": guard let seconds = date(value) else { return nil }; licenseExpiresAt = seconds
+            default: continue
+            }
+        }
+        guard let issuer, let subject, let issuedAt, let notBefore, let expiresAt, let tokenID, let tier, let namespace else { return nil }
+        self.init(
+            issuer: issuer, subject: subject, audience: audience, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
+            tokenID: tokenID, tier: tier, namespace: namespace, licenseExpiresAt: licenseExpiresAt, fingerprint: fingerprint)
+    }
+
+    /// The claims as the JSON a token carries: what `JSONEncoder` with `.sortedKeys` and
+    /// `.withoutEscapingSlashes` writes for them, written by `TokenJSON` (see there why). (SPI for
+    /// the signer in TMWSLicenseCore, the tests and the fuzz target.)
+    @_spi(TokenJSON) public func json() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        var first = true
+        func member(_ name: StaticString) {
+            out.append(first ? 0x7b : 0x2c)
+            first = false
+            out.append(0x22)
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: [0x22, 0x3a])
+        }
+        func string(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            member(name)
+            TokenJSON.append(string: value, to: &out)
+        }
+        func number(_ name: StaticString, _ value: Int64?) {
+            guard let value else { return }
+            member(name)
+            out.append(contentsOf: String(value).utf8)
+        }
+        // In the order of the names' bytes, as `.sortedKeys` orders them.
+        string("aud", audience)
+        number("exp", expiresAt)
+        string("fingerprint", fingerprint)
+        number("iat", issuedAt)
+        string("iss", issuer)
+        string("jti", tokenID)
+        number("license_exp", licenseExpiresAt)
+        string("namespace", namespace)
+        number("nbf", notBefore)
+        string("sub", subject)
+        string("tier", tier)
+        out.append(0x7d)
+        return out
     }
 
     /// Nothing: ``LicenseVerifier`` checks every claim against the time it is given, not the system clock.

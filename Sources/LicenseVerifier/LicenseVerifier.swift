@@ -37,7 +37,6 @@ public struct LicenseVerifier: Sendable {
     /// verification is a plain call (no actor hop, no second parse of the token).
     private let algorithms: [String: any JWTAlgorithm]
     private let clock: (any VerifierClock)?
-    private static let decoder = JSONDecoder()
 
     /// - Parameters:
     ///   - jwks: the deployment's JSON Web Key Set (its `/.well-known/jwks.json`, or what
@@ -92,15 +91,15 @@ public struct LicenseVerifier: Sendable {
     ///     given) is `FINGERPRINT_MISMATCH`. A token bound to no machine passes.
     public func verify(_ token: String, now: Date = Date(), audience: String? = nil, fingerprint: String? = nil) -> LicenseVerification {
         guard let shaped = Self.shaped(token) else { return LicenseVerification(.malformed) }
-        // The header and the claims are decoded once each; nothing is trusted before the header is
-        // checked and the signature verified (by jwt-kit's EdDSA algorithm, below).
+        // The header and the claims are decoded once each (by TokenJSON); nothing is trusted before
+        // the header is checked and the signature verified (by jwt-kit's EdDSA algorithm, below).
         let token = shaped.token, dots = shaped.dots
         guard let headerBytes = Base64URL.decode(bytes: token[..<dots.0]),
-            let header = try? Self.decoder.decode(TokenHeader.self, from: Data(headerBytes)),
+            let header = TokenHeader(json: headerBytes),
             header.alg == LicenseTokenClaims.algorithm, header.typ == LicenseTokenClaims.type, !header.hasCrit,
             let kid = header.kid, !kid.isEmpty,
             let payload = Base64URL.decode(bytes: token[(dots.0 + 1)..<dots.1]),
-            let claims = try? Self.decoder.decode(LicenseTokenClaims.self, from: Data(payload)),
+            let claims = LicenseTokenClaims(json: payload),
             let signature = Base64URL.decode(bytes: token[(dots.1 + 1)...]), signature.count == 64
         else { return LicenseVerification(.malformed) }
         guard let algorithm = algorithms[kid] else { return LicenseVerification(.unknownKey) }
@@ -166,19 +165,34 @@ public struct LicenseVerifier: Sendable {
 }
 
 /// The header fields a license token may have, as decoded: `crit` only noted, since any `crit` is refused.
-private struct TokenHeader: Decodable {
-    var alg: String?
-    var kid: String?
-    var typ: String?
-    var hasCrit: Bool
+/// (SPI for the tests and the fuzz target, which compare it with `JSONDecoder`.)
+@_spi(TokenJSON) public struct TokenHeader: Equatable {
+    public var alg: String?
+    public var kid: String?
+    public var typ: String?
+    public var hasCrit: Bool
 
-    enum CodingKeys: String, CodingKey { case alg, kid, typ, crit }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        alg = try c.decodeIfPresent(String.self, forKey: .alg)
-        kid = try c.decodeIfPresent(String.self, forKey: .kid)
-        typ = try c.decodeIfPresent(String.self, forKey: .typ)
-        hasCrit = c.contains(.crit)
+    /// The header in a token's first segment (its JSON); `nil` when it is not a JSON object or
+    /// `alg`, `kid` or `typ` is there and neither a string nor null.
+    public init?(json: [UInt8]) {
+        guard let members = TokenJSON.object(json) else { return nil }
+        (alg, kid, typ, hasCrit) = (nil, nil, nil, false)
+        for (name, value) in members {
+            let text: String?
+            switch value {
+            case .string(let string): text = string
+            case .null: text = nil
+            default:
+                guard !["alg", "kid", "typ"].contains(name) else { return nil }
+                text = nil
+            }
+            switch name {
+            case "alg": alg = text
+            case "kid": kid = text
+            case "typ": typ = text
+            case "crit": hasCrit = true
+            default: continue
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import ExtrasBase64
 import Foundation
 
 /// A JSON Web Key Set (RFC 7517) of Ed25519 public keys (RFC 8037), as a deployment publishes it at
@@ -93,22 +94,12 @@ public struct LicenseVerifierError: Error, Sendable, Hashable, CustomStringConve
 
 /// base64url without padding (RFC 4648 §5), strict: only the 64 URL-safe characters.
 enum Base64URL {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
     static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next(), b2 = iterator.next()
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
-            if let b1 { out.append(alphabet[Int((b1 & 0x0f) << 2 | (b2 ?? 0) >> 6)]) }
-            if let b2 { out.append(alphabet[Int(b2 & 0x3f)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
+        Base64.encodeToString(bytes: bytes, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 
+    /// Decoding is our own, stricter than swift-extras-base64's: padding and non-canonical last
+    /// characters are refused, so that one token has exactly one spelling.
     static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(bytes: text.utf8) }
 
     static func decode(bytes text: some Collection<UInt8>) -> [UInt8]? {

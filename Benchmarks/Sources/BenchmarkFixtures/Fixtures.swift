@@ -98,6 +98,11 @@ public struct Fixture: Sendable {
     /// A checkout as the MCP tool performs it: the API key, the active signing key and the
     /// validation in one storage step, then the signature.
     public func checkoutOnce() async throws -> String? {
+        try await checkout(key: key)
+    }
+
+    /// ``checkoutOnce()`` for another license key.
+    public func checkout(key: String) async throws -> String? {
         try await service.checkoutLicense(apiKey: viewerKey, authenticator: authenticator, key: key).checkout.token
     }
 

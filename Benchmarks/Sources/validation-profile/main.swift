@@ -17,6 +17,8 @@ import TMWSStoragePostgres
 // - `postgres`: the database named by TMWS_BENCH_POSTGRES_URL, whose `search_path` schema must be
 //   empty (the loop creates the tables there).
 // - LICENSES=n spreads the validations over n licenses (default 1: one hot license).
+// - CHECKOUT=1 runs `checkout_license` (validation plus a signed license token) instead, one step as
+//   the tool runs it.
 // - `raw`: the raw-SQLite floor; `tasks` is the batch size of its batched twin
 //   (`RawSQLiteBaseline.validateBatch`): that many validations per transaction, as group commit runs
 //   them; RAW_SAVEPOINTS=1 puts each in its own savepoint, as a batch that is run again does.
@@ -26,13 +28,14 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let backend = arguments.first ?? "sqlite"
 let groupCommitLimit = environment["GROUP_COMMIT_LIMIT"].flatMap(Int.init) ?? SQLiteStore.Configuration().groupCommitLimit
 let licenseCount = environment["LICENSES"].flatMap(Int.init) ?? 1
+let checkout = environment["CHECKOUT"] == "1"
 guard ["sqlite", "memory", "postgres", "raw"].contains(backend), let count = Int(arguments.count > 1 ? arguments[1] : "20000"), count > 0,
     let tasks = Int(arguments.count > 2 ? arguments[2] : "1"), tasks > 0, groupCommitLimit > 0, licenseCount > 0,
     backend != "postgres" || environment["TMWS_BENCH_POSTGRES_URL"] != nil
 else {
     FileHandle.standardError.write(
         Data(
-            ("usage: [GROUP_COMMIT_LIMIT=n] [LICENSES=n] [TMWS_BENCH_POSTGRES_URL=url] "
+            ("usage: [GROUP_COMMIT_LIMIT=n] [LICENSES=n] [CHECKOUT=1] [TMWS_BENCH_POSTGRES_URL=url] "
                 + "validation-profile [sqlite|memory|postgres|raw] [count] [tasks]\n").utf8))
     exit(2)
 }
@@ -66,7 +69,10 @@ struct Measurement {
             let share = count / tasks + (task < count % tasks ? 1 : 0)
             group.addTask {
                 var valid = 0
-                for call in 0..<share where try await fixture.validate(key: keys[(task + call * tasks) % keys.count]) { valid += 1 }
+                for call in 0..<share {
+                    let key = keys[(task + call * tasks) % keys.count]
+                    if checkout ? try await fixture.checkout(key: key) != nil : try await fixture.validate(key: key) { valid += 1 }
+                }
                 return valid
             }
         }
@@ -101,5 +107,5 @@ let measurement = try await run()
 let micros = Double(measurement.elapsed.components.seconds) * 1e6 + Double(measurement.elapsed.components.attoseconds) / 1e12
 let rate = Int(Double(count) / (micros / 1e6))
 print(
-    "\(backend): \(count) validations (\(measurement.valid) VALID) by \(tasks) task(s) in \(Int(micros / 1000)) ms, "
+    "\(backend): \(count) \(checkout ? "checkouts" : "validations") (\(measurement.valid) VALID) by \(tasks) task(s) in \(Int(micros / 1000)) ms, "
         + "\(String(micros / Double(count))) µs each, \(rate)/s\(measurement.detail)")

@@ -7,7 +7,7 @@ extension SQLiteStore: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKey] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.signingKeyColumns) FROM tmws_signing_keys ORDER BY created_at DESC, kid")
-                .map(Self.signingKey)
+                .map { try Self.signingKey($0) }
         }
     }
 
@@ -75,20 +75,22 @@ extension SQLiteStore: SigningKeyStore {
             sql: "UPDATE tmws_signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [key.retiredAt?.sqlText, key.kid])
     }
 
+    /// Read inside every checkout's transaction: a cached statement, columns read by position.
     static func activeSigningKey(_ db: Database) throws -> SigningKey? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE status = 'active'")).map(signingKey)
+        try db.fetchFirst(sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE status = 'active'", arguments: []) { try signingKey($0) }
     }
 
     static func signingKey(_ db: Database, kid: String) throws -> SigningKey? {
-        try Row.fetchOne(db, sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE kid = ?", arguments: [kid]).map(signingKey)
+        try Row.fetchOne(db, sql: "SELECT \(signingKeyColumns) FROM tmws_signing_keys WHERE kid = ?", arguments: [kid]).map { try signingKey($0) }
     }
 
-    static func signingKey(_ row: Row) throws -> SigningKey {
-        guard let status = SigningKeyStatus(rawValue: row["status"]), let created = Timestamp.parse(row["created_at"]) else {
-            throw StorageError(.corrupt, "a row of tmws_signing_keys has an unknown status or a malformed time")
+    /// A row of ``signingKeyColumns``, by position.
+    static func signingKey(_ row: some StoredColumns) throws -> SigningKey {
+        guard let status = SigningKeyStatus(rawValue: try row.text(3)) else {
+            throw StorageError(.corrupt, "a row of tmws_signing_keys has an unknown status")
         }
         return SigningKey(
-            kid: row["kid"], publicKey: row["public_key"], sealedPrivateKey: row["sealed_private_key"], status: status, createdAt: created,
-            retiredAt: (row["retired_at"] as String?).flatMap(Timestamp.parse))
+            kid: try row.text(0), publicKey: try row.text(1), sealedPrivateKey: try row.text(2), status: status, createdAt: try row.date(4),
+            retiredAt: try row.optionalDate(5))
     }
 }

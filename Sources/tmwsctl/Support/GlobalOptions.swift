@@ -54,7 +54,7 @@ struct GlobalOptions: ParsableArguments {
         guard !leading.isEmpty, index < arguments.count else { return arguments }
         // After the command's path (its names: words that are not options), before its own arguments.
         var end = index
-        var command = TMWSCtl.self as ParsableCommand.Type
+        var command: any ParsableCommand.Type = TMWSCtl.self
         while end < arguments.count,
             let sub = command.configuration.subcommands.first(where: { $0._commandName == arguments[end] })
         {
