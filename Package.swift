@@ -90,6 +90,7 @@ let package = Package(
                 "TMWSRBAC",
                 "TMWSLicenseVerifier",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

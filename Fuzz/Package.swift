@@ -50,6 +50,11 @@ let package = Package(
             ],
             path: "Sources/FuzzLicenseToken"
         ),
+        .executableTarget(
+            name: "FuzzTokenJSON",
+            dependencies: ["FuzzSupport", .product(name: "TMWSLicenseVerifier", package: "tmws-swift")],
+            path: "Sources/FuzzTokenJSON"
+        ),
         // The argument decoder is internal to the TMWSMCPTools target, so this target
         // compiles the decoder's own files through symlinks into ../Sources/MCPTools.
         .executableTarget(

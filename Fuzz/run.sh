@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a set time, one after another.
 #
-#   Fuzz/run.sh [seconds-per-target] [target ...]      (targets: license-key api-key tool-arguments json-rpc license-token)
+#   Fuzz/run.sh [seconds-per-target] [target ...]      (targets: license-key api-key tool-arguments json-rpc license-token token-json)
 #
 # Each target fuzzes from its corpus (corpus/<target>/, kept in the repo) and its hand-written
 # seeds (seeds/<target>/), then the corpus is merged and minimized (-merge=1) so that it holds only
@@ -17,7 +17,7 @@ cd "$here"
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(license-key api-key tool-arguments json-rpc license-token)
+[ ${#targets[@]} -eq 0 ] && targets=(license-key api-key tool-arguments json-rpc license-token token-json)
 
 scratch="${FUZZ_SCRATCH:-$here/.build}"
 build=(swift build -c release --scratch-path "$scratch" --jobs "${FUZZ_JOBS:-2}" -Xswiftc -sanitize=fuzzer,address)
@@ -33,6 +33,7 @@ executable() {
     tool-arguments) echo FuzzToolArguments ;;
     json-rpc) echo FuzzJSONRPC ;;
     license-token) echo FuzzLicenseToken ;;
+    token-json) echo FuzzTokenJSON ;;
     *) return 1 ;;
     esac
 }
@@ -42,6 +43,7 @@ max_len() {
     license-key | api-key) echo 128 ;; # keys are at most 69 and 51 bytes; leave room for near misses
     tool-arguments | json-rpc) echo 4096 ;;
     license-token) echo 9000 ;; # past the verifier's 8 KiB limit
+    token-json) echo 2048 ;;    # a token's segments are at most 8 KiB of base64url; claims are a few hundred bytes
     esac
 }
 

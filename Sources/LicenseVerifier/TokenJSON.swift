@@ -34,6 +34,12 @@ enum TokenJSON {
     /// (as `JSONEncoder` escapes them), everything else as it is.
     static func append(string text: String, to out: inout [UInt8]) {
         out.append(0x22)
+        defer { out.append(0x22) }
+        // The common case: nothing to escape, so the bytes themselves.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) else {
+            out.append(contentsOf: text.utf8)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5c, 0x22])
@@ -49,7 +55,6 @@ enum TokenJSON {
             default: out.append(byte)
             }
         }
-        out.append(0x22)
     }
 
     private struct Reader {

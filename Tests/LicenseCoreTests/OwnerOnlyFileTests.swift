@@ -37,7 +37,7 @@ import Testing
 
         // A world-writable file planted at the target itself is replaced, not written through.
         try FileManager.default.removeItem(atPath: target)
-        FileManager.default.createFile(atPath: target, contents: Data("old".utf8), attributes: [.posixPermissions: 0o666])
+        #expect(FileManager.default.createFile(atPath: target, contents: Data("old".utf8), attributes: [.posixPermissions: 0o666]))
         try Deployment.writeOwnerOnly("tmws_other_key\n", to: target)
         #expect(try Self.mode(target) == 0o600)
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "tmws_other_key\n")
@@ -80,7 +80,7 @@ import Testing
     /// "The operation could not be completed", or a bare errno naming another file).
     @Test func aDirectoryThatCannotBeMadeIsNamedWithTheReason() throws {
         let plain = directory.path + "/plain"
-        FileManager.default.createFile(atPath: plain, contents: Data())
+        #expect(FileManager.default.createFile(atPath: plain, contents: Data()))
         let error = #expect(throws: ConfigurationError.self) { try Deployment.writeOwnerOnly("k\n", to: plain + "/data/admin.key") }
         #expect(error?.message == "cannot create the directory \(plain): Not a directory (for \(plain)/data/admin.key)")
     }

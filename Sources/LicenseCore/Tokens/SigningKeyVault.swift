@@ -1,4 +1,5 @@
 import Crypto
+import ExtrasBase64
 import Foundation
 import JWTKit
 import Synchronization
@@ -24,7 +25,8 @@ final class SigningKeyVault: Sendable {
 
     struct Signer: Sendable {
         let algorithm: any JWTAlgorithm
-        let encodedHeader: String
+        /// `BASE64URL(header)`, as bytes.
+        let encodedHeader: [UInt8]
     }
 
     init(secret: SigningSecret) {
@@ -51,11 +53,18 @@ final class SigningKeyVault: Sendable {
     /// - Throws: `internalError` when the key cannot be unsealed (sealed under another secret, or changed).
     func sign(_ claims: LicenseTokenClaims, with key: SigningKey) async throws -> String {
         let signer = try await ensureUnsealed(key)
-        let payload = claims.json()
-        let signingInput = signer.encodedHeader + "." + Base64URL.encode(payload)
-        let signature = try signer.algorithm.sign(Array(signingInput.utf8))
-        return signingInput + "." + Base64URL.encode(signature)
+        // Built as bytes: the signing input once, the token as the input and its signature.
+        var token = signer.encodedHeader
+        token.reserveCapacity(token.count + 1 + 440 + 1 + 86)
+        token.append(0x2e)
+        token.append(contentsOf: Base64.encodeToBytes(bytes: claims.json(), options: Self.base64URL))
+        let signature = try signer.algorithm.sign(token)
+        token.append(0x2e)
+        token.append(contentsOf: Base64.encodeToBytes(bytes: signature, options: Self.base64URL))
+        return String(decoding: token, as: UTF8.self)
     }
+
+    private static let base64URL: Base64.EncodingOptions = [.base64UrlAlphabet, .omitPaddingCharacter]
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -78,7 +87,7 @@ final class SigningKeyVault: Sendable {
         header.typ = LicenseTokenClaims.type
         let signer = Signer(
             algorithm: try await keys.getKey(for: kid, alg: LicenseTokenClaims.algorithm),
-            encodedHeader: Base64URL.encode(try Self.encoder.encode(header)))
+            encodedHeader: Array(Base64URL.encode(try Self.encoder.encode(header)).utf8))
         return signers.withLock { cache in
             if let existing = cache[key.kid] { return existing }
             cache[key.kid] = signer
