@@ -111,7 +111,8 @@ public struct LicenseVerifier: Sendable {
 
     /// The checks on an authentic token's claims, in the documented order.
     func decide(_ claims: LicenseTokenClaims, kid: String, now: Date, audience: String?, fingerprint: String?) -> LicenseVerification {
-        guard let licenseID = UUID(uuidString: claims.subject), licenseID.uuidString.lowercased() == claims.subject else {
+        // Canonical: a UUID in the 8-4-4-4-12 form, in lowercase.
+        guard let licenseID = UUID(uuidString: claims.subject), !claims.subject.utf8.contains(where: { (0x41...0x46).contains($0) }) else {
             return LicenseVerification(.malformed)
         }
         guard claims.issuer == issuer else { return LicenseVerification(.wrongIssuer) }
@@ -151,16 +152,17 @@ public struct LicenseVerifier: Sendable {
         guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return nil }
         let token = Array(utf8[first...last])
         guard token.count <= maximumTokenBytes else { return nil }
-        var dots: [Int] = []
+        var firstDot: Int?, secondDot: Int?
         for (index, byte) in token.enumerated() {
             switch byte {
             case 0x41...0x5a, 0x61...0x7a, 0x30...0x39, 0x2d, 0x5f: continue
-            case 0x2e where dots.count < 2: dots.append(index)
+            case 0x2e where firstDot == nil: firstDot = index
+            case 0x2e where secondDot == nil: secondDot = index
             default: return nil
             }
         }
-        guard dots.count == 2, dots[0] > 0, dots[1] > dots[0] + 1, dots[1] < token.count - 1 else { return nil }
-        return (token, (dots[0], dots[1]))
+        guard let firstDot, let secondDot, firstDot > 0, secondDot > firstDot + 1, secondDot < token.count - 1 else { return nil }
+        return (token, (firstDot, secondDot))
     }
 }
 

@@ -88,6 +88,7 @@ enum TokenJSON {
         mutating func object() -> [(name: String, value: Value)]? {
             guard consume(0x7b) else { return nil }
             var members: [(name: String, value: Value)] = []
+            members.reserveCapacity(16)
             if consume(0x7d) { return members }
             repeat {
                 skipSpace()
