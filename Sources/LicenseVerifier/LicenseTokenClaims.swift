@@ -128,48 +128,55 @@ public struct LicenseTokenClaims: JWTPayload, Hashable {
     /// `JSONDecoder`, by `TokenJSON` (see there why); `nil` when they are malformed. (SPI for the
     /// tests and the fuzz target, which compare it with `JSONDecoder`.)
     @_spi(TokenJSON) public init?(json: [UInt8]) {
-        guard let members = TokenJSON.object(json) else { return nil }
+        guard let members = TokenJSON.object(json), let claims = try? Self(members: members) else { return nil }
+        self = claims
+    }
+
+    /// A member of the wrong type: the claims are malformed.
+    private struct WrongType: Error {}
+
+    private init(members: [(name: String, value: TokenJSON.Value)]) throws(WrongType) {
         var issuer: String?, subject: String?, audience: String?, tokenID: String?, tier: String?, namespace: String?
         var fingerprint: String?, issuedAt: Int64?, notBefore: Int64?, expiresAt: Int64?, licenseExpiresAt: Int64?
-        func required(_ value: TokenJSON.Value) -> String? {
-            guard case .string(let text) = value else { return nil }
+        func required(_ value: TokenJSON.Value) throws(WrongType) -> String {
+            guard case .string(let text) = value else { throw WrongType() }
             return text
         }
-        func optional(_ value: TokenJSON.Value) -> String?? {
+        func optional(_ value: TokenJSON.Value) throws(WrongType) -> String? {
             switch value {
-            case .string(let text): return .some(text)
-            case .null: return .some(nil)
-            default: return nil
+            case .string(let text): return text
+            case .null: return nil
+            default: throw WrongType()
             }
         }
-        func date(_ value: TokenJSON.Value) -> Int64? {
-            guard case .number(let seconds) = value else { return nil }
-            return Self.numericDate(seconds)
+        func date(_ value: TokenJSON.Value) throws(WrongType) -> Int64 {
+            guard case .number(let seconds) = value, let date = Self.numericDate(seconds) else { throw WrongType() }
+            return date
         }
         for (name, value) in members {
             switch name {
-            case "iss": guard let text = required(value) else { return nil }; issuer = text
-            case "sub": guard let text = required(value) else { return nil }; subject = text
-            case "jti": guard let text = required(value) else { return nil }; tokenID = text
-            case "tier": guard let text = required(value) else { return nil }; tier = text
-            case "namespace": guard let text = required(value) else { return nil }; namespace = text
-            case "fingerprint": guard let text = optional(value) else { return nil }; fingerprint = text
+            case "iss": issuer = try required(value)
+            case "sub": subject = try required(value)
+            case "jti": tokenID = try required(value)
+            case "tier": tier = try required(value)
+            case "namespace": namespace = try required(value)
+            case "fingerprint": fingerprint = try optional(value)
             case "aud":
                 // A string or an array of strings (RFC 7519 §4.1.3); ours is one string.
                 switch value {
                 case .string(let text): audience = text
                 case .null: audience = nil
                 case .strings(let many) where many.count <= 1: audience = many.first
-                default: return nil
+                default: throw WrongType()
                 }
-            case "iat": guard let seconds = date(value) else { return nil }; issuedAt = seconds
-            case "nbf": guard let seconds = date(value) else { return nil }; notBefore = seconds
-            case "exp": guard let seconds = date(value) else { return nil }; expiresAt = seconds
-            case "license_exp": guard let seconds = date(value) else { return nil }; licenseExpiresAt = seconds
+            case "iat": issuedAt = try date(value)
+            case "nbf": notBefore = try date(value)
+            case "exp": expiresAt = try date(value)
+            case "license_exp": licenseExpiresAt = try date(value)
             default: continue
             }
         }
-        guard let issuer, let subject, let issuedAt, let notBefore, let expiresAt, let tokenID, let tier, let namespace else { return nil }
+        guard let issuer, let subject, let issuedAt, let notBefore, let expiresAt, let tokenID, let tier, let namespace else { throw WrongType() }
         self.init(
             issuer: issuer, subject: subject, audience: audience, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
             tokenID: tokenID, tier: tier, namespace: namespace, licenseExpiresAt: licenseExpiresAt, fingerprint: fingerprint)

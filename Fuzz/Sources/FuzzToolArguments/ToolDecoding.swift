@@ -17,7 +17,7 @@ enum Decoded {
 /// (Sources/MCPTools/LicenseToolHandler.swift), minus the service call. Keep the two in step:
 /// the same decoder method, argument name and limit for every argument.
 enum ToolDecoding {
-    typealias Limits = LicenseService.Limits
+    typealias Limits = ServiceLimits
 
     static func decode(_ tool: String, _ args: ToolArguments) throws(LicenseError) -> [String: Decoded] {
         var out: [String: Decoded] = [:]
@@ -61,6 +61,12 @@ enum ToolDecoding {
 
         case "whoami":
             break
+
+        case "checkout_license":
+            string("key", try args.requiredString("key", maxLength: 256))
+            integer("ttl_seconds", try args.integer("ttl_seconds", in: 3600...7_776_000))
+            string("audience", try args.string("audience", maxLength: 256))
+            string("fingerprint", try args.string("fingerprint", maxLength: 256))
 
         case "query_audit_log":
             string("event_type", try args.string("event_type", maxLength: 64))
