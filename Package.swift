@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "tmwsctlTests",
             dependencies: [
-                "tmwsctl", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
+                "tmwsctl", "TMWS", "TMWSLicenseCore", "TMWSRBAC", "TMWSStorage", "TMWSTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -86,6 +86,12 @@ for target in "${targets[@]}"; do
     cov="$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)"
     files="$(find "corpus/$target" -type f | wc -l)"
     bytes="$(find "corpus/$target" -type f -exec cat {} + | wc -c)"
+    # A target whose executable never handed control to libFuzzer (no @main calling
+    # runLibFuzzer) exits at once with no statistics: that is a failure, not a clean run.
+    if [ "$status" -eq 0 ] && [ -z "$runs" ]; then
+        echo "   $target printed no libFuzzer statistics: it did not fuzz (is its @main calling runLibFuzzer?)"
+        status=1
+    fi
     line="$target: ${seconds}s, ${runs:-?} runs, ${rate:-?} exec/s, ${cov:-cov: ?}, peak rss ${rss:-?} MB, corpus $files files / $bytes bytes"
     if [ "$status" -ne 0 ]; then
         line="$line — FAILED (exit $status; see $log and artifacts/$target/)"

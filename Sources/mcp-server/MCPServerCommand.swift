@@ -15,50 +15,49 @@ struct MCPServerCommand: AsyncParsableCommand {
         commandName: "mcp-server",
         abstract: "Serve the TMWS license tools over MCP (stdio by default, or Streamable HTTP).",
         discussion: """
-            Tools: generate_license_key, validate_license_key, revoke_license_key, get_usage_history,
-            get_license_info, list_licenses, whoami, query_audit_log.
+            Tools: generate_license_key, validate_license_key, checkout_license, revoke_license_key, \
+            get_usage_history, get_license_info, list_licenses, whoami, query_audit_log.
 
-            Authentication: every tool call is authenticated by an agent API key — over stdio from the
-            TMWS_API_KEY environment variable (or the file TMWS_API_KEY_FILE names; checked at start),
-            over HTTP from the `Authorization: Bearer <key>` header of each request. The key is checked on every call, so a role change or suspension applies to the
-            next call.
+            Authentication: every tool call is authenticated by an agent API key — over stdio from the TMWS_API_KEY \
+            environment variable (or the file TMWS_API_KEY_FILE names; checked at start), over HTTP from the \
+            `Authorization: Bearer <key>` header of each request. The key is checked on every call, so a role change \
+            or suspension applies to the next call.
 
-            Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path,
-            :memory:, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (also postgresql://; parameters
-            sslmode, pool_size, connect_timeout, search_path); sqlite:////abs/path is absolute and
-            sqlite:///rel/path relative to the working directory. Default: ~/.tmws/data/tmws.db. The
-            database opened is logged at start. On first run at the default (or on an empty PostgreSQL
-            database) the database is created (owner-only permissions) and migrated, an `admin` agent is
-            created in namespace `default`, and its API key is written to admin.key beside the database
-            (admin-postgres.key in ~/.tmws/data/ for PostgreSQL; the path is logged, the key never is). A
-            missing SQLite file anywhere else is refused: create it with `tmwsctl init`.
-            An existing database at an older revision is refused unless --migrate is given. Several
-            servers may share one PostgreSQL database.
+            Database (--db or TMWS_DATABASE_URL): sqlite+aiosqlite:///PATH, sqlite:///PATH, a plain path, :memory:, \
+            or postgres://USER:PASSWORD@HOST:PORT/DATABASE (also postgresql://; parameters sslmode, pool_size, \
+            connect_timeout, search_path); sqlite:////abs/path is absolute and sqlite:///rel/path relative to the \
+            working directory. Default: ~/.tmws/data/tmws.db. The database opened is logged at start. On first run \
+            at the default (or on an empty PostgreSQL database) the database is created (owner-only permissions) and \
+            migrated, an `admin` agent is created in namespace `default`, and its API key is written to admin.key \
+            beside the database (admin-postgres.key in ~/.tmws/data/ for PostgreSQL; the path is logged, the key \
+            never is). A missing SQLite file anywhere else is refused: create it with `tmwsctl init`. An existing \
+            database at an older revision is refused unless --migrate is given. Several servers may share one \
+            PostgreSQL database.
 
-            Signing secret: TMWS_SECRET_KEY, or TMWS_SECRET_KEY_FILE naming a file; at least 32 bytes. When
-            neither is set, tmws_secret.key beside the database is used, and created on first run. With
-            PostgreSQL one of the two must be set, to the same secret on every server. The start-up log
-            names the secret's source and fingerprint; a database created with another secret is refused.
+            Signing secret: TMWS_SECRET_KEY, or TMWS_SECRET_KEY_FILE naming a file; at least 32 bytes. When neither \
+            is set, tmws_secret.key beside the database is used, and created on first run. With PostgreSQL one of \
+            the two must be set, to the same secret on every server. The start-up log names the secret's source and \
+            fingerprint; a database created with another secret is refused.
 
-            Offline license tokens (checkout_license): signed with the deployment's active Ed25519 key
-            (created on the first checkout; manage them with `tmwsctl signing-key`), issuer TMWS_TOKEN_ISSUER
-            (default tmws). Over HTTP the public keys are served at GET /.well-known/jwks.json.
+            Offline license tokens (checkout_license): signed with the deployment's active Ed25519 key (created on \
+            the first checkout; manage them with `tmwsctl signing-key`), issuer TMWS_TOKEN_ISSUER (default tmws). \
+            Over HTTP the public keys are served at GET /.well-known/jwks.json.
 
-            HTTP (--http HOST:PORT): Streamable HTTP at /mcp, and GET /health → {"status": "healthy"}
-            (503 with a reason when storage is unreachable or cannot write, or the schema is not at
-            head). MCP 2026-07-28 requests (protocol version in params._meta, MCP-Protocol-Version/
-            Mcp-Method/Mcp-Name headers) are served statelessly, so any server behind a round-robin
-            balancer answers them. Older clients open a session with
-            initialize: it needs a valid API key, is bound to that key, and idle sessions expire; a
-            balancer must route such clients by Mcp-Session-Id. Requests whose Host or Origin is not
-            localhost are refused unless allowed with --allowed-host. Connections are limited in total
-            and per peer address, and a request must arrive whole within --request-timeout seconds.
-            Serve plain HTTP on loopback only; terminate TLS in front of any other address.
+            HTTP (--http HOST:PORT): Streamable HTTP at /mcp, and GET /health → {"status": "healthy"} (503 with a \
+            reason when storage is unreachable or cannot write, or the schema is not at head). MCP 2026-07-28 \
+            requests (protocol version in params._meta, MCP-Protocol-Version/ Mcp-Method/Mcp-Name headers) are \
+            served statelessly, so any server behind a round-robin balancer answers them. Older clients open a \
+            session with initialize: it needs a valid API key, is bound to that key, and idle sessions expire; a \
+            balancer must route such clients by Mcp-Session-Id. Requests whose Host or Origin is not localhost are \
+            refused unless allowed with --allowed-host. Connections are limited in total and per peer address, and a \
+            request must arrive whole within --request-timeout seconds. Serve plain HTTP on loopback only; terminate \
+            TLS in front of any other address.
 
-            stdio: MCP 2026-07-28 requests are served as they come; an initialize switches the process
-            to the older revision it negotiates.
+            stdio: MCP 2026-07-28 requests are served as they come; an initialize switches the process to the older \
+            revision it negotiates.
 
-            Logs go to standard error only. SIGINT and SIGTERM shut down gracefully.
+            Logs go to standard error only, as text lines or, with --log-format json, one JSON object per line. \
+            SIGINT and SIGTERM shut down gracefully: calls in flight finish first.
             """,
         version: ProductVersion.current)
 
@@ -100,6 +99,11 @@ struct MCPServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else TMWS_LOG_LEVEL, else info).")
     var logLevel: String?
 
+    @Option(
+        name: .long,
+        help: "Log format: text (human-readable lines) or json (one JSON object per line) (else TMWS_LOG_FORMAT, else text).")
+    var logFormat: String?
+
     func validate() throws {
         if let http, http.contains("://") {
             throw ValidationError("--http takes HOST:PORT without a scheme, e.g. 127.0.0.1:8000 (not \(http.prefix(80)))")
@@ -109,6 +113,9 @@ struct MCPServerCommand: AsyncParsableCommand {
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil {
+            throw ValidationError("--log-format must be text or json")
         }
         guard sessionIdleTimeout > 0, maxBodyBytes >= 1024 else {
             throw ValidationError("--session-idle-timeout must be positive and --max-body-bytes at least 1024")
@@ -122,11 +129,7 @@ struct MCPServerCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel ?? environment["TMWS_LOG_LEVEL"] ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        (LogFormat(rawValue: logFormat ?? environment["TMWS_LOG_FORMAT"] ?? "text") ?? .text).bootstrap(level: level)
         let logger = Logger(label: "tmws.mcp-server")
         let apiKey: String?
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TMWS
 import TMWSLicenseCore
 
 /// `tmwsctl`: the administrators' CLI. Every step of the deployment guide as a command.
@@ -17,7 +18,9 @@ struct TMWSCtl: AsyncParsableCommand {
             ~/.tmws/data/tmws.db; a postgres:// URL selects PostgreSQL: set TMWS_SECRET_KEY or \
             TMWS_SECRET_KEY_FILE to the servers' secret), --as AGENT (whose authority agent, license, \
             audit and stats commands use; default admin; refused by init, migrate, schema, backup and \
-            restore), --json (one JSON document on standard output).
+            restore), --json (one JSON document on standard output), --log-format text|json (how log lines \
+            on standard error are written: human-readable, or one JSON object per line; else TMWS_LOG_FORMAT, \
+            else text).
 
             Exit status: 0 success, 1 failed check or alert, 2 usage or input error, 3 refused.
             Shell completion: tmwsctl --generate-completion-script bash|zsh|fish
@@ -30,9 +33,17 @@ struct TMWSCtl: AsyncParsableCommand {
 
     /// Parses, runs, and maps every failure to an exit status and a message on standard error.
     static func main() async {
-        LogSetup.bootstrap()
+        let arguments: [String]
         do {
-            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+            let format: LogFormat
+            (arguments, format) = try LogSetup.takingLogFormat(from: Array(CommandLine.arguments.dropFirst()))
+            LogSetup.bootstrap(format: format)
+        } catch {
+            Console.error("\(error)")
+            Foundation.exit(2)
+        }
+        do {
+            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -89,7 +89,7 @@ def mcp_error(error: BaseException) -> MCPError | None:
 
 
 class Deployment:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, log_format: str = "text"):
         self.home = home
         self.db = home / "data" / "tmws.db"
         self.env = {**os.environ, "HOME": str(home), "TMWS_DATABASE_URL": f"sqlite:///{self.db}"}
@@ -99,6 +99,9 @@ class Deployment:
         # Every server this suite starts logs at debug level to here; test_no_secrets_in_logs reads it.
         self.log_path = home / "server.log"
         self.env["TMWS_LOG_LEVEL"] = "debug"
+        # A test module may set LOG_FORMAT = "json": its servers and tmwsctl then log JSON lines.
+        self.log_format = log_format
+        self.env["TMWS_LOG_FORMAT"] = log_format
         # License keys the lifecycles generated (checked against the logs).
         self.generated: list[str] = []
 
@@ -117,10 +120,10 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment():
+def deployment(request):
     with tempfile.TemporaryDirectory(prefix="tmws-interop-") as tmp:
         home = Path(tmp)
-        d = Deployment(home)
+        d = Deployment(home, log_format=getattr(request.module, "LOG_FORMAT", "text"))
         d.ctl("init")
         d.keys["admin"] = (d.db.parent / "admin.key").read_text().strip()
         d.create_agent("editor-1", "editor")

@@ -11,6 +11,7 @@ editor generates, a viewer validates and is denied what it may not do, an admin 
 
 import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +28,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from conftest import LEGACY, META_SERVER, MCP_SERVER, MODERN, SUPPORTED_VERSIONS, mcp_error, modern_headers, modern_request
+
+# This module's servers and tmwsctl log JSON lines (--log-format json); the others log text.
+LOG_FORMAT = "json"
 
 FIVE = {"generate_license_key", "validate_license_key", "revoke_license_key", "get_usage_history", "get_license_info"}
 MODES = {"auto": MODERN, "legacy": LEGACY}
@@ -64,7 +68,8 @@ class Traffic:
 @asynccontextmanager
 async def stdio_client_for(deployment, key, mode="auto"):
     """A `mcp.Client` on a fresh `mcp-server` process (stdio), authenticated by TMWS_API_KEY."""
-    env = {"HOME": str(deployment.home), "TMWS_DATABASE_URL": deployment.env["TMWS_DATABASE_URL"], "TMWS_LOG_LEVEL": "debug"}
+    env = {"HOME": str(deployment.home), "TMWS_DATABASE_URL": deployment.env["TMWS_DATABASE_URL"], "TMWS_LOG_LEVEL": "debug",
+           "TMWS_LOG_FORMAT": deployment.log_format}
     if key is not None:
         env["TMWS_API_KEY"] = key
     with open(deployment.log_path, "a") as log:
@@ -284,6 +289,24 @@ def test_foreign_host_is_refused(http_server):
     with pytest.raises(urllib.error.HTTPError) as failure:
         urllib.request.urlopen(request, timeout=5)
     assert failure.value.code in (403, 421)
+
+
+def test_logs_are_json_lines_for_shippers(deployment, http_server):
+    """With --log-format json (TMWS_LOG_FORMAT here), every line the servers of this module wrote
+    to standard error is one JSON object with time, level, label and message (metadata when there
+    is any), at debug level: nothing else reaches the log."""
+    assert deployment.log_format == "json"
+    assert deployment.generated, "the lifecycles must have run first"
+    lines = [line for line in deployment.log_path.read_text().splitlines() if line.strip()]
+    assert len(lines) > 20, "the servers logged too little to judge"
+    levels = set()
+    for line in lines:
+        entry = json.loads(line)
+        assert {"time", "level", "label", "message"} <= entry.keys() <= {"time", "level", "label", "message", "metadata"}, line
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]), line
+        assert isinstance(entry.get("metadata", {}), dict), line
+        levels.add(entry["level"])
+    assert {"debug", "info"} <= levels, levels
 
 
 def test_no_secrets_in_logs(deployment, http_server):

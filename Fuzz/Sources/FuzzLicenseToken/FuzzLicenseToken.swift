@@ -64,3 +64,10 @@ public func fuzzLicenseToken(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     fuzzCheck((first.license != nil) == (first.code == .valid), "a license without VALID, or VALID without one")
     return 0
 }
+
+@main
+enum FuzzLicenseTokenMain {
+    static func main() {
+        exit(runLibFuzzer(fuzzLicenseToken))
+    }
+}

@@ -11,7 +11,7 @@ import TMWSStorage
 // Invariants, for every tool and every input that is a JSON object (or null):
 // - nothing crashes;
 // - either every argument the caller sent is decoded, to a value within the bounds that the tool's
-//   published input schema documents (maxLength, enum, UUID pattern, minimum/maximum,
+//   published input schema documents (maxLength, enum in any ASCII letter case, UUID pattern, minimum/maximum,
 //   maxProperties), with the required arguments present — and the decoded value is the value sent;
 // - or the decoder throws `INVALID_ARGUMENT` whose message names an argument: one the caller sent
 //   or one the schema declares.
@@ -92,7 +92,11 @@ private func checkBounds(_ tool: String, _ name: String, _ value: Decoded, sent:
             fuzzCheck(text.unicodeScalars.count >= minimum, "\(context): \(text.unicodeScalars.count) code points < \(minimum)")
         }
         if let cases = schema["enum"]?.arrayValue {
-            fuzzCheck(cases.contains(.string(text)), "\(context): '\(text.prefix(64))' is not one of the enum")
+            // Enumerated words are read in any ASCII letter case (InputName); nothing else folds,
+            // so look-alikes (the Kelvin sign, fullwidth letters, a dotted İ) must never match.
+            fuzzCheck(
+                cases.contains { $0.stringValue.map(asciiFolded) == asciiFolded(text) },
+                "\(context): '\(text.prefix(64))' is not one of the enum, in any ASCII letter case")
         }
         if schema["pattern"]?.stringValue == "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" {
             fuzzCheck(matchesUUIDPattern(text), "\(context): '\(text.prefix(64))' does not match the UUID pattern")
@@ -104,6 +108,11 @@ private func checkBounds(_ tool: String, _ name: String, _ value: Decoded, sent:
             fuzzCheck(date.timeIntervalSince1970.isFinite, "\(context): a non-finite date")
         }
     }
+}
+
+/// `text` with A–Z turned into a–z and every other byte left alone.
+private func asciiFolded(_ text: String) -> [UInt8] {
+    text.utf8.map { (0x41...0x5a).contains($0) ? $0 | 0x20 : $0 }
 }
 
 private func matchesUUIDPattern(_ text: String) -> Bool {

@@ -60,3 +60,10 @@ public func fuzzTokenJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     return 0
 }
+
+@main
+enum FuzzTokenJSONMain {
+    static func main() {
+        exit(runLibFuzzer(fuzzTokenJSON))
+    }
+}
