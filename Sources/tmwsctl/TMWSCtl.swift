@@ -28,7 +28,7 @@ struct TMWSCtl: AsyncParsableCommand {
         version: ProductVersion.current,
         subcommands: [
             Init.self, Migrate.self, Schema.self, Backup.self, Restore.self, AgentCommand.self, LicenseCommand.self,
-            SigningKeyCommand.self, Audit.self, Stats.self,
+            SigningKeyCommand.self, Audit.self, Stats.self, Doctor.self,
         ])
 
     /// Parses, runs, and maps every failure to an exit status and a message on standard error.

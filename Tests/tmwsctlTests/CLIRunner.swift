@@ -24,7 +24,7 @@ struct CLIRunner {
     /// Waits for the process without holding a thread: a synchronous `waitUntilExit()` parks one
     /// of Swift's cooperative threads for the whole run, and a few CLI tests in parallel (two
     /// threads on a 2-core machine) stalled every other test of the suite.
-    func run(_ arguments: [String], stdin: String? = nil) async throws -> Outcome {
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) async throws -> Outcome {
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = arguments
@@ -33,6 +33,7 @@ struct CLIRunner {
         environment["TMWS_DATABASE_URL"] = "sqlite:///" + databasePath
         environment["TMWS_SECRET_KEY"] = nil
         environment["TMWS_SECRET_KEY_FILE"] = nil
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let id = UUID().uuidString
         let outURL = directory.appendingPathComponent("out-\(id)"), errURL = directory.appendingPathComponent("err-\(id)")

@@ -24,6 +24,47 @@ import Testing
         #expect(try await cli.run(["init"]).stdout.contains("already initialised"))
     }
 
+    /// `tmwsctl doctor`: a fresh deployment passes every check; loose permissions, another secret
+    /// and an older schema are each a problem with the command that fixes it (exit 1).
+    @Test func doctorNamesEachProblemWithItsFix() async throws {
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        let missing = try await cli.run(["doctor"])
+        #expect(missing.status == 1 && missing.stdout.contains("fix: tmwsctl init"), "\(missing.stdout)")
+        #expect(try await cli.run(["init"]).status == 0)
+
+        func problems(_ outcome: CLIRunner.Outcome) throws -> [String: String] {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+            let checks = try #require(json["checks"] as? [[String: Any]])
+            #expect(checks.count >= 10, "\(checks.count) checks")
+            #expect((json["ok"] as? Bool) == checks.allSatisfy { $0["ok"] as? Bool == true })
+            return Dictionary(
+                checks.filter { $0["ok"] as? Bool == false }.map { ($0["name"] as? String ?? "?", $0["fix"] as? String ?? "") },
+                uniquingKeysWith: { first, _ in first })
+        }
+        let healthy = try await cli.run(["doctor", "--json"])
+        #expect(healthy.status == 0, "\(healthy.stdout)")
+        #expect(try problems(healthy).isEmpty)
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: cli.databasePath)
+        let loose = try await cli.run(["doctor", "--json"])
+        #expect(loose.status == 1)
+        #expect(try problems(loose) == ["file permissions": "chmod 600 \(cli.databasePath)"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: cli.databasePath)
+
+        let otherSecret = try await cli.run(["doctor", "--json"], environment: ["TMWS_SECRET_KEY": String(repeating: "x", count: 40)])
+        #expect(otherSecret.status == 1)
+        #expect(try problems(otherSecret).keys.sorted() == ["signing secret"])
+        let shortSecret = try await cli.run(["doctor"], environment: ["TMWS_SECRET_KEY": "short"])
+        #expect(shortSecret.status == 1 && shortSecret.stdout.contains("[PROBLEM] signing secret"), "\(shortSecret.stdout)")
+
+        #expect(try await cli.run(["migrate", "down", "--yes"]).status == 0)
+        let older = try await cli.run(["doctor", "--json"])
+        #expect(older.status == 1)
+        #expect(try problems(older) == ["schema (seed)": "tmwsctl backup && tmwsctl migrate up"])
+        #expect(try await cli.run(["doctor", "--as", "admin"]).status == 2, "doctor works on the database itself: --as is refused")
+    }
+
     @Test func aMissingDatabaseIsAnInputErrorAndCreatesNothing() async throws {
         let cli = try CLIRunner()
         defer { cli.remove() }

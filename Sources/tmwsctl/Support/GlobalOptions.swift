@@ -67,6 +67,13 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON document on standard output.")
     var json = false
 
+    /// Where the database setting came from: `--db`, `TMWS_DATABASE_URL` or the default.
+    var databaseSource: String {
+        if database != nil { return "from --db" }
+        if let url = ProcessInfo.processInfo.environment["TMWS_DATABASE_URL"], !url.isEmpty { return "from TMWS_DATABASE_URL" }
+        return "the default"
+    }
+
     /// The configured database location.
     func location() throws -> DatabaseLocation {
         try DatabaseLocation.resolve(database)
