@@ -272,3 +272,24 @@ def test_a_signing_key_rotation_reaches_every_server_at_once(cluster):
     rows = psql(cluster.url, "SELECT kid, status, sealed_private_key FROM tmws_signing_keys ORDER BY created_at")
     assert [row["status"] for row in rows] == ["retired", "active"]
     assert all(row["sealed_private_key"].startswith("v1.") for row in rows)
+
+
+def test_doctor_checks_a_postgres_deployment(cluster):
+    """`tmwsctl doctor` on PostgreSQL: the server's version, the pool against max_connections and
+    the clock against the server's are checked and pass; another secret is a problem (exit 1)."""
+    result = subprocess.run([TMWSCTL, "doctor", "--json"], env=cluster.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    checks = {check["name"]: check for check in report["checks"]}
+    assert report["ok"] and all(check["ok"] for check in report["checks"]), report
+    for name in ("reachable", "schema (seed)", "schema (extension)", "signing secret", "PostgreSQL version", "connection pool", "clock"):
+        assert name in checks, f"{name} was not checked: {sorted(checks)}"
+    password = urllib.parse.urlsplit(BASE_URL).password
+    assert "***" in report["database"] and (not password or password not in result.stdout), "the password must never be printed"
+
+    other = {**cluster.env, "TMWS_SECRET_KEY": base64.b64encode(secrets.token_bytes(48)).decode()}
+    wrong = subprocess.run([TMWSCTL, "doctor", "--json"], env=other, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    failed = [check for check in json.loads(wrong.stdout)["checks"] if not check["ok"]]
+    assert [check["name"] for check in failed] == ["signing secret"], failed
+    assert "TMWS_SECRET_KEY_FILE" in failed[0]["fix"]
