@@ -14,6 +14,12 @@ public enum Base64URL {
         Base64.encodeToString(bytes: bytes, options: encoding)
     }
 
+    /// Encodes bytes that are only a sequence (copied into an array first).
+    @_disfavoredOverload
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        encode(Array(bytes))
+    }
+
     /// Decodes text, or returns `nil` when it is not base64url.
     public static func decode(_ text: String) -> Data? {
         (try? Base64.decode(string: text, options: decoding)).map { Data($0) }
